@@ -1,0 +1,265 @@
+"""Answering: question + retrieved evidence + stored facts -> a short, cited answer.
+
+1. Classify what the question asks for (money, count, date, entity, ...).
+2. Score every sentence (evidence unit) of the top passages against the
+   question (done by the retriever).
+3. Among the facts of the wanted kind inside those sentences, pick the one
+   whose sentence fits the question best and that is tied to the question's
+   own terms (the counted noun, the row and column of a table, the entity
+   type); a number the question itself states is never its answer.
+4. Why/how questions are answered by the best evidence sentence(s).
+5. Confidence mixes how well the best sentence matches (cosine and term
+   coverage) with whether the question's specific terms (names, years) exist
+   in the corpus at all; below the threshold the service says it did not
+   find the answer and still shows the nearest passages.
+6. Facts of the same kind and unit from other sources with other values,
+   in sentences about as relevant, are reported as conflicts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qa_service.lexical import analyze
+from qa_service.numbers import numbers_in
+from qa_service.question_types import QuestionType, classify
+from qa_service.records import Fact
+from qa_service.retrieval import Filters, ScoredUnit
+from qa_service.schemas import AskResponse, Conflict, ConflictSide
+
+if TYPE_CHECKING:
+    from qa_service.service import QAService
+
+FACT_KINDS = {
+    "money": ("money",),
+    "count": ("count", "table_cell"),
+    "percent": ("percent",),
+    "area": ("area",),
+    "population": ("population", "count"),
+    "date": ("date", "period"),
+    "entity": ("entity",),
+}
+_QUALIFIER_AFTER = re.compile(
+    r"^(?:,?\s*(?:per (?:year|annum|month)|a year|annually|each year|every year|for (?:the )?(?:first|each|"
+    r"\w+(?:-\w+)?) (?:years?|months?)(?: period)?|over (?:a|the) [\w-]+ (?:period|timeframe)|over \w+ years|"
+    r"for \d+ years|in total|in all))+",
+    re.I,
+)
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:approximately|about|around|almost|nearly|roughly|over|more than|less than|up to|some|only)\s+$", re.I
+)
+NOT_FOUND = "The corpus does not seem to hold the answer to this question; the nearest passages are shown."
+
+
+@dataclass(frozen=True)
+class Candidate:
+    fact: Fact
+    unit: ScoredUnit
+    score: float
+
+
+class FactLookup:
+    """Facts by document, sorted by offset, to find those inside a sentence quickly."""
+
+    def __init__(self, facts: list[Fact]) -> None:
+        self._by_doc: dict[str, list[Fact]] = {}
+        for fact in sorted(facts, key=lambda f: (f.doc_id, f.start)):
+            self._by_doc.setdefault(fact.doc_id, []).append(fact)
+        self._starts = {d: [f.start for f in fs] for d, fs in self._by_doc.items()}
+
+    def within(self, doc_id: str, start: int, end: int) -> list[Fact]:
+        facts = self._by_doc.get(doc_id, [])
+        i = bisect.bisect_left(self._starts.get(doc_id, []), start)
+        out = []
+        while i < len(facts) and facts[i].start < end:
+            if facts[i].end <= end:
+                out.append(facts[i])
+            i += 1
+        return out
+
+
+def _stems(text: str | None) -> set[str]:
+    return set(analyze(text or ""))
+
+
+def _specific_terms(question: str) -> list[str]:
+    """Names and numbers in the question (not its first word): the terms an answer must be about."""
+    words = re.findall(r"[A-Za-z][\w&.-]*|\d[\d,.]*", question)
+    out = [w for i, w in enumerate(words) if (i > 0 and w[0].isupper()) or w[0].isdigit()]
+    return [t for w in out for t in analyze(w)]
+
+
+def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qterms: set[str], qnums: set[float]):
+    score = unit.score / (1 + 0.1 * (rank - 1))
+    if fact.value is not None and fact.kind != "date" and any(abs(fact.value - n) < 1e-9 for n in qnums):
+        return None  # the question already states this number: it is not the answer
+    if fact.kind in ("date", "period") and fact.date_start and any(
+        str(int(n)) == fact.date_start[:4] for n in qnums
+    ):
+        return None
+    if fact.kind == "count" and fact.unit:
+        score += 0.35 if _stems(fact.unit) & qterms else -0.1
+    if fact.kind == "table_cell":
+        row_hit = bool(_stems(fact.row) & qterms)
+        col_hit = bool(_stems(fact.column) & qterms)
+        score += 0.3 * row_hit + 0.3 * col_hit - (0.4 if not (row_hit and col_hit) else 0.0)
+        if fact.value is None and qtype.answer_type == "count":
+            return None
+    if fact.kind == "money" and qtype.per_year:
+        score += 0.1 if fact.per == "year" else -0.05
+    if fact.kind == "entity":
+        names = _stems(fact.entity) | _stems(fact.text)
+        if names and names <= qterms:
+            return None  # the question is about this entity; the answer is another one
+        if qtype.entity_type and fact.entity_type == qtype.entity_type:
+            score += 0.3
+        elif qtype.entity_type:
+            score -= 0.15
+    return score
+
+
+def _answer_text(fact: Fact, doc_text: str) -> str:
+    if fact.kind == "table_cell":
+        return f"{fact.text} ({fact.entity}: {fact.row}, {fact.column})" if fact.entity else fact.text
+    before = _QUALIFIER_BEFORE.search(doc_text[max(0, fact.start - 20) : fact.start])
+    after = _QUALIFIER_AFTER.match(doc_text[fact.end : fact.end + 60])
+    text = fact.text + (after.group(0) if after else "")
+    if before:
+        text = before.group(0) + text
+    if fact.kind == "entity" and fact.entity and fact.entity.lower() != fact.text.lower():
+        text = f"{text} ({fact.entity})"
+    return " ".join(text.split())
+
+
+def _explanation(units: list[ScoredUnit], service: QAService) -> tuple[str, list[ScoredUnit]]:
+    """The best sentence, followed by the next ones of its passage while they stay short and relevant."""
+    best = units[0]
+    idx = service.index.units
+    chunk = service.index.chunks[best.chunk]
+    text = service.index.documents[chunk.doc_id].text
+    chosen = [best]
+    words = len(text[int(idx.start[best.unit]) : int(idx.end[best.unit])].split())
+    span = idx.of_chunk(best.chunk)
+    for u in range(best.unit + 1, span.stop):
+        if words >= 25:
+            break
+        words += len(text[int(idx.start[u]) : int(idx.end[u])].split())
+        chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
+    s, e = int(idx.start[chosen[0].unit]), int(idx.end[chosen[-1].unit])
+    return " ".join(text[s:e].split()), chosen
+
+
+def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_found: bool, qtype) -> float:
+    if top is None:
+        return 0.0
+    specific = _specific_terms(question)
+    vocab_missing = [t for t in specific if service.index.lexical.idf(t) == 0.0]
+    missing_share = len(vocab_missing) / len(specific) if specific else 0.0
+    needs_fact = qtype.answer_type not in ("explanation",)
+    c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
+    c += 0.1 if fact_found else (-0.15 if needs_fact else 0.0)
+    c -= 0.6 * missing_share
+    return round(min(1.0, max(0.0, c)), 3)
+
+
+def _conflicts(best: Candidate, candidates: list[Candidate], service: QAService) -> list[Conflict]:
+    fact = best.fact
+    if fact.value is None or fact.kind not in ("money", "count", "percent", "area", "population", "date"):
+        return []
+    sides = {fact.value: best}
+    for cand in candidates:
+        other = cand.fact
+        if other.kind != fact.kind or other.value is None or other.value in sides:
+            continue
+        if other.doc_id == fact.doc_id or cand.score < 0.85 * best.score:
+            continue
+        if fact.kind == "count" and not (_stems(fact.unit) & _stems(other.unit)):
+            continue
+        if fact.kind == "money" and (other.unit != fact.unit or other.per != fact.per):
+            continue
+        sides[other.value] = cand
+    if len(sides) < 2:
+        return []
+    return [
+        Conflict(
+            about=f"{fact.kind} ({fact.unit or fact.kind})",
+            sides=[ConflictSide(value=c.fact.text, fact=service.fact_out(c.fact)) for c in sides.values()],
+        )
+    ]
+
+
+def answer(
+    service: QAService, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
+    started: float | None = None,
+) -> AskResponse:  # fmt: skip
+    """Answer ``question`` from the index behind ``service``."""
+    started = started or time.perf_counter()
+    result = service.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
+    timings = dict(result.timings)
+    t = time.perf_counter()
+    qtype = classify(question)
+    qterms = set(result.terms)
+    qnums = set(numbers_in(question))
+    rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
+    units = sorted((u for u in result.scored if u.chunk in rank_of), key=lambda u: -u.score)
+    lookup = service.fact_lookup
+    idx = service.index.units
+    candidates: list[Candidate] = []
+    kinds = FACT_KINDS.get(qtype.answer_type, ())
+    for unit in units[:12] if kinds else []:
+        chunk = service.index.chunks[unit.chunk]
+        for fact in lookup.within(chunk.doc_id, int(idx.start[unit.unit]), int(idx.end[unit.unit])):
+            if fact.kind not in kinds:
+                continue
+            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums)
+            if score is not None:
+                candidates.append(Candidate(fact, unit, score))
+    candidates.sort(key=lambda c: -c.score)
+    top_unit = units[0] if units else None
+    best = candidates[0] if candidates else None
+    if best is not None and top_unit is not None and best.unit.score < 0.6 * top_unit.score:
+        best = None  # the fact sits in a sentence far weaker than the best one: do not trust it
+    supporting: list[Fact] = []
+    if best is not None:
+        doc_text = service.index.documents[best.fact.doc_id].text
+        answer_text = _answer_text(best.fact, doc_text)
+        answer_type = "table" if best.fact.kind == "table_cell" else qtype.answer_type
+        supporting = [best.fact]
+        conflicts = _conflicts(best, candidates, service)
+        confidence = _confidence(question, best.unit, service, True, qtype)
+    elif top_unit is not None:
+        answer_text, _chosen = _explanation(units, service)
+        answer_type = "explanation"
+        conflicts = []
+        confidence = _confidence(question, top_unit, service, False, qtype)
+        chunk = service.index.chunks[top_unit.chunk]
+        supporting = lookup.within(chunk.doc_id, int(idx.start[top_unit.unit]), int(idx.end[top_unit.unit]))
+    else:
+        answer_text, answer_type, conflicts, confidence = None, "none", [], 0.0
+    found = answer_text is not None and confidence >= service.settings.abstain_threshold
+    message = None
+    if not found:
+        message = NOT_FOUND
+    elif conflicts:
+        values = " vs ".join(f"{s.value} ({s.fact.citation.doc_id})" for s in conflicts[0].sides)
+        message = f"Sources disagree: {values}."
+    for c in conflicts:
+        supporting += [service.index_fact(s.fact.fact_id) for s in c.sides[1:]]
+    timings["answer"] = round((time.perf_counter() - t) * 1000, 3)
+    timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+    return AskResponse(
+        question=question,
+        found=found,
+        answer=answer_text if found else None,
+        answer_type=answer_type if found else "none",
+        confidence=confidence,
+        message=message,
+        facts=[service.fact_out(f) for f in supporting if f is not None][:8],
+        passages=[service.passage(h) for h in result.hits[:top_k]],
+        conflicts=conflicts if found else [],
+        timings_ms=timings,
+    )

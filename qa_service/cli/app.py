@@ -1,0 +1,94 @@
+"""The Typer application and the commands that build or serve the index."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from qa_service.cli.common import console, fail_on_errors, open_service, settings_or_exit
+
+app = typer.Typer(
+    name="qa-service",
+    help="Document-grounded question answering over Korean regional industrial-cluster policy documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr
+    )
+
+
+@app.command()
+def ingest(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the index is up to date.")] = False,
+) -> None:
+    """Build the index from the corpus folder (only when the corpus, model or settings changed)."""
+    from qa_service.embedding import make_embedder
+    from qa_service.errors import EmptyCorpusError
+    from qa_service.service import ensure_index
+    from qa_service.store import read_manifest
+
+    settings = settings_or_exit()
+    embedder = make_embedder(settings.embedder)
+    with fail_on_errors():
+        try:
+            built, reason = ensure_index(settings, embedder, force=force, progress=_progress())
+        except EmptyCorpusError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+    manifest = read_manifest(settings.index_dir) or {}
+    counts = manifest.get("counts", {})
+    verb = "built" if built else "kept"
+    console.print(
+        f"{verb} index in {settings.index_dir} ({reason}): {counts.get('documents')} documents, "
+        f"{counts.get('chunks')} chunks, {counts.get('tables')} tables, {counts.get('facts')} facts"
+        + (f" in {manifest['timings_s']['total']:.1f} s" if built else "")
+    )
+
+
+def _progress():
+    """A progress callback for the embedding step when stderr is a terminal (None otherwise)."""
+    return (lambda *_: None) if sys.stderr.isatty() else None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default QA_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default QA_PORT, 8000).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes.")] = 1,
+    build: Annotated[bool, typer.Option("--build/--no-build", help="Build the index first if stale.")] = True,
+) -> None:
+    """Serve the JSON API, the web form and the OpenAPI docs."""
+    import uvicorn
+
+    from qa_service.embedding import make_embedder
+    from qa_service.service import ensure_index
+
+    settings = settings_or_exit()
+    if build:
+        with fail_on_errors():
+            built, reason = ensure_index(settings, make_embedder(settings.embedder), progress=_progress())
+        if built:
+            console.print(f"built the index ({reason})")
+    uvicorn.run(
+        "qa_service.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def main() -> None:
+    from qa_service.cli import bench_cmd, eval_cmd, query  # noqa: F401  (registers the commands)
+
+    app()

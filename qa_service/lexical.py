@@ -1,0 +1,100 @@
+"""Lexical side: one analyzer for documents and queries, and a bm25s index over chunks.
+
+The analyzer lower-cases, drops English stop words, stems with Snowball
+(PyStemmer), keeps numbers whole ("2,084" -> "2084") and adds character
+bigrams of Hangul words so a Korean query matches inflected Korean text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[가-힣]+|\w+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    # Question words carry the answer type, not the topic: they are no search terms.
+    return frozenset(STOPWORDS_EN_PLUS) | {"many", "much", "whom", "whose", "tell", "please"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of ``text`` (the same function serves documents and queries)."""
+    stop = _stopwords()
+    words: list[str] = []
+    hangul: list[str] = []
+    for token in _TOKEN.findall(_THOUSANDS.sub("", text)):
+        low = token.lower()
+        if "\uac00" <= low[0] <= "\ud7a3":
+            hangul.append(low)
+        elif low in stop or (len(low) < 2 and not low.isdigit()):
+            continue
+        else:
+            words.append(low)
+    terms = _stemmer().stemWords(words) if words else []
+    for word in hangul:
+        terms.append(word)
+        terms.extend(word[i : i + 2] for i in range(len(word) - 1))
+    return terms
+
+
+class LexicalIndex:
+    """BM25 (bm25s) over analysed texts; saved as bm25s' plain files."""
+
+    def __init__(self, retriever) -> None:
+        self._retriever = retriever
+        self._vocab: dict[str, int] = retriever.vocab_dict
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        corpus = [analyze(t) or ["__empty__"] for t in texts]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever)
+
+    def save(self, folder: Path) -> None:
+        self._retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=False))
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every indexed text for the analysed query ``terms``."""
+        known = [t for t in terms if t in self._vocab]
+        if not known:
+            return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analysed term (0 for unknown terms)."""
+        return self._idf().get(term, 0.0)
+
+    @lru_cache(maxsize=1)  # noqa: B019 - one index object per loaded index, kept for its life
+    def _idf(self) -> dict[str, float]:
+        scores = self._retriever.scores
+        n = scores["num_docs"]
+        indptr = np.asarray(scores["indptr"])
+        df = np.diff(indptr)
+        return {
+            t: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in self._vocab.items() if i < len(df)
+        }

@@ -1,0 +1,73 @@
+"""What a question asks for: a sum of money, a count, a date, an entity, an explanation..."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HANGUL = re.compile(r"[가-힣]")
+
+# (answer type, pattern): the first that matches wins, so the specific come first.
+_RULES: tuple[tuple[str, str], ...] = (
+    ("explanation", r"^\s*(why|how come)\b|\bwhat (went wrong|problems?|difficult|issues?|challenges?|lessons?|"
+     r"criticism|recommend|did .* (recommend|conclude|find|argue|propose|suggest))|\b(explain|describe|purpose|"
+     r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea)\b"),
+    ("percent", r"\b(percent(age)?|per ?cent|share|proportion|rate)\b|%"),
+    ("money", r"\bhow much\b.*\b(money|fund|budget|invest|grant|spend|spent|cost|paid|won|dollars?|receive|get|"
+     r"allocat|provide)|\b(budget|funding|funds?|investment|grant|money|dollars?|won|cost|amount|spend|"
+     r"spending|allocat\w*)\b.*\?|\bhow much\b"),
+    ("area", r"\b(how (large|big)|area|size|square|km2|km²|sq\.? ?m)\b"),
+    ("population", r"\b(population|how many (people|residents|inhabitants)|inhabitants|residents)\b"),
+    ("count", r"\bhow many\b|\bnumber of\b|\bcount\b"),
+    ("date", r"^\s*when\b|\b(what|which|in what) (year|month|date|period|decade|years)\b|\bsince when\b|"
+     r"\bhow long\b|\bwhen (was|were|did|does|is|had)\b|\b(began|begin|start|started|completed|launched|"
+     r"founded|established|created)\b.*\bwhen\b"),
+    ("entity", r"^\s*(who|whom|which|what (agency|ministry|ministries|organi[sz]ation|institution|body|committee|"
+     r"program|programme|project|plan|university|universities|city|cities|region|company|companies|agencies|"
+     r"institute|industr\w*|cluster|zone|district|government))\b|\bwho\b|\bwhich\b|\bname (the|of)\b|"
+     r"\bwhat (is|was|were|are) (the )?(name|acronym|abbreviation)"),
+)
+_KOREAN_RULES: tuple[tuple[str, str], ...] = (
+    ("explanation", r"왜|이유|원인|문제|평가|결론|주장"),
+    ("money", r"얼마|예산|금액|달러|원은"),
+    ("count", r"몇\s*(개|명|곳|건|팀)|수는|개수"),
+    ("date", r"언제|몇\s*년|연도|날짜|기간"),
+    ("entity", r"누구|어느|어떤|무엇|무슨"),
+)
+ENTITY_HINTS = {
+    "ministry": ("ministry", "ministries", "department"),
+    "agency": ("agency", "agencies", "organization", "organisation", "institution", "institute", "body", "center",
+               "centre", "foundation", "office", "corporation"),
+    "committee": ("committee", "council", "board"),
+    "program": ("program", "programme", "project", "scheme", "initiative"),
+    "plan": ("plan", "plans", "strategy"),
+    "institution": ("university", "universities", "college", "school"),
+    "place": ("city", "cities", "region", "province", "zone", "district", "area", "cluster"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    answer_type: str  # money, count, percent, area, population, date, entity, explanation
+    entity_type: str | None = None  # for entity questions: ministry, agency, program...
+    per_year: bool = False  # the question asks for a yearly amount
+    korean: bool = False
+
+
+def classify(question: str) -> QuestionType:
+    """The answer type a question asks for (falls back to 'explanation')."""
+    q = question.lower()
+    korean = bool(_HANGUL.search(question))
+    answer_type = "explanation"
+    for kind, pattern in _KOREAN_RULES if korean else _RULES:
+        if re.search(pattern, q):
+            answer_type = kind
+            break
+    entity_type = None
+    if answer_type == "entity":
+        for etype, words in ENTITY_HINTS.items():
+            if re.search(r"\b(" + "|".join(words) + r")\b", q):
+                entity_type = etype
+                break
+    per_year = bool(re.search(r"\b(per|a|each|every) year\b|\bannual(ly)?\b|\byearly\b|\bper annum\b", q))
+    return QuestionType(answer_type, entity_type, per_year, korean)
