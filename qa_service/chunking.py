@@ -21,6 +21,7 @@ class _Unit:
     words: int
     section: str | None
     table_id: str | None = None
+    heading: bool = False
 
 
 def _units(doc: Document) -> list[_Unit]:
@@ -34,8 +35,10 @@ def _units(doc: Document) -> list[_Unit]:
 
 
 def _sentence_units(doc: Document, start: int, end: int) -> list[_Unit]:
+    heads = {sec.start for sec in doc.sections}
     return [
-        _Unit(s, e, len(doc.text[s:e].split()), doc.section_at(s)) for s, e in sentence_spans(doc.text, start, end)
+        _Unit(s, e, len(doc.text[s:e].split()), doc.section_at(s), heading=s in heads)
+        for s, e in sentence_spans(doc.text, start, end)
     ]
 
 
@@ -46,6 +49,8 @@ def chunk_document(doc: Document, target_words: int = 120, overlap: int = 1) -> 
     chunks: list[Chunk] = []
 
     def emit(units: list[_Unit], kind: str = "text") -> None:
+        if all(u.heading for u in units):
+            return  # a title with nothing under it (a slide of images) answers nothing
         start, end = units[0].start, units[-1].end
         chunks.append(
             Chunk(

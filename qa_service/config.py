@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(ROOT / "corpus", description="Folder of source documents and sources.json.")
     index_dir: Path = Field(ROOT / "index", description="Folder of the built index.")
     embedder: str = Field(
-        "minilm",
+        "minilm-onnx",
         description="Embedding backend: 'minilm' (sentence-transformers, torch), "
         "'minilm-onnx' (same model, int8 ONNX) or 'hash' (no model; tests only).",
     )

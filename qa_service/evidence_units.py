@@ -60,7 +60,11 @@ def _offsets(chunk_index: np.ndarray, n_chunks: int) -> np.ndarray:
 def unit_spans(chunk: Chunk, doc: Document) -> list[tuple[int, int, str]]:
     """(start, end, text to embed) of each evidence unit of ``chunk``."""
     if chunk.kind != "table":
-        return [(s, e, doc.text[s:e]) for s, e in sentence_spans(doc.text, chunk.start, chunk.end)]
+        # A heading is context for its sentences, not evidence of its own.
+        heads = {sec.start for sec in doc.sections}
+        spans = sentence_spans(doc.text, chunk.start, chunk.end)
+        body = [(s, e) for s, e in spans if s not in heads] or spans
+        return [(s, e, with_context(doc.section_at(s), doc.text[s:e])) for s, e in body]
     table = next((t for t in doc.tables if t.table_id == chunk.table_id), None)
     caption = table.caption if table else ""
     header = " | ".join(table.header) if table else ""
@@ -71,6 +75,11 @@ def unit_spans(chunk: Chunk, doc: Document) -> list[tuple[int, int, str]]:
             row = line.replace("\t", " | ")
             out.append((s, e, f"{caption}. {header}. {row}" if "\t" in line else row))
     return out
+
+
+def with_context(section: str | None, text: str) -> str:
+    """A sentence as the model and BM25 see it: prefixed by its section title."""
+    return f"{section}: {text}" if section and not text.startswith(section) else text
 
 
 def build_units(chunks: Sequence[Chunk], docs: Mapping[str, Document]) -> Units:

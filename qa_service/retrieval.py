@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_service.embedding import Embedder
+from qa_service.evidence_units import with_context
 from qa_service.fusion import rrf
 from qa_service.lexical import analyze
 from qa_service.records import Evidence, Hit
@@ -124,6 +125,8 @@ class Retriever:
                 table = self.index.tables.get(chunk.table_id or "")
                 if table:
                     text = f"{table.caption} {' '.join(table.header)} {text}"
+            elif chunk.kind != "table":
+                text = with_context(doc.section_at(int(units.start[unit])), text)
             terms = frozenset(analyze(self.index.aliases.expand(text)))
             self._unit_terms[unit] = terms
         return terms

@@ -15,10 +15,12 @@ _ABBREVIATIONS = frozenset(
 )
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9가-힣])")
 _LINE = re.compile(r"[^\n]+")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    # A bounded look-back: searching all of text[:dot] made long documents quadratic.
+    word = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     if not word:
         return False
     token = word.group(1).lower().rstrip(".")

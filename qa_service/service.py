@@ -235,7 +235,7 @@ class QAService:
             raise UnknownDocumentError(doc_id, sorted(self.index.documents))
         doc = self.index.documents[doc_id]
         return DocumentDetail(
-            **self._summary(doc_id).model_dump(),
+            **self._summary(doc_id).model_dump(exclude={"tables"}),
             note=doc.meta.note,
             text=doc.text,
             sections=[SectionOut(title=s.title, start=s.start, end=s.end, level=s.level) for s in doc.sections],

@@ -177,7 +177,12 @@ def build_index(
         old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
         if index_dir.exists():
             index_dir.rename(old)
-        tmp.rename(index_dir)
+        try:
+            tmp.rename(index_dir)
+        except OSError:
+            if old.exists():  # put the previous index back rather than leave none
+                old.rename(index_dir)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -206,8 +211,8 @@ def index_is_current(
     if manifest.get("format_version") != FORMAT_VERSION:
         return False, "index format changed"
     model = manifest.get("model", {})
-    if (model.get("name"), model.get("version")) != (embedder.name, embedder.version):
-        return False, f"index was built with {model.get('name')} {model.get('version')}"
+    if (model.get("name"), model.get("version"), model.get("dim")) != (embedder.name, embedder.version, embedder.dim):
+        return False, f"index was built with {model.get('name')} {model.get('version')} ({model.get('dim')}d)"
     if manifest.get("config") != {"chunk_words": chunk_words, "chunk_overlap": chunk_overlap}:
         return False, "chunking settings changed"
     if manifest.get("corpus_hash") != corpus_hash(corpus_dir):

@@ -64,13 +64,28 @@ def _tidy_line(line: str) -> str:
     return re.sub(r"\s{2,}", " ", line)
 
 
-def _is_furniture(line: str) -> bool:
+def _is_furniture(line: str, page_number_spot: bool = True) -> bool:
+    """A stray glyph, a line of symbols, or a bare page number where page numbers sit.
+
+    ``page_number_spot``: the line is at a page edge or stands alone between blank
+    lines; elsewhere a bare number ("2004" under "Key years:") is content.
+    """
     stripped = line.strip()
     if len(stripped) <= 1:
         return True
     if not any(ch.isalnum() for ch in stripped):
         return True
-    return bool(_PAGE_NUMBER.match(stripped))
+    return page_number_spot and bool(_PAGE_NUMBER.match(stripped))
+
+
+def _page_number_spots(lines: list[str]) -> set[int]:
+    """Indexes of lines where a page number may sit: the two content lines at each edge, or alone in a paragraph."""
+    content = [k for k, ln in enumerate(lines) if ln.strip()]
+    spots = set(content[:2] + content[-2:])
+    for k in content:
+        if (k == 0 or not lines[k - 1].strip()) and (k + 1 == len(lines) or not lines[k + 1].strip()):
+            spots.add(k)
+    return spots
 
 
 def _align_to_tabs(lines: list[str]) -> list[str]:
@@ -108,9 +123,10 @@ def _lines(pages: list[str]) -> list[_Line]:
     for number, lines in enumerate(split, start=1):
         if number > 1:
             gap = max(gap, 1)
-        for raw in lines:
+        spots = _page_number_spots(lines)
+        for k, raw in enumerate(lines):
             line = _tidy_line(raw)
-            if not line or _is_furniture(line) or re.sub(r"\d+", "#", line) in furniture:
+            if not line or _is_furniture(line, k in spots) or re.sub(r"\d+", "#", line) in furniture:
                 gap += 1 if not raw.strip() else 0
                 continue
             out.append(_Line(line, number, gap))

@@ -59,7 +59,9 @@ def find_sections(text: str) -> tuple[Section, ...]:
         for i, (start, _end, line) in enumerate(lines):
             if not _looks_like_title(line) or ":" in line[:-1] and not re.match(r"^[^:]{2,40}: \S", line):
                 continue
-            wide_gap = i >= 2 and not any(ln for _s, _e, ln in lines[i - 2 : i])
+            wide_gap = (i >= 2 and not any(ln for _s, _e, ln in lines[i - 2 : i])) or (
+                i + 3 < len(lines) and not any(ln for _s, _e, ln in lines[i + 1 : i + 3])
+            )
             titled = bool(re.match(r"^[A-Z][^:\d]{1,40}: [A-Za-z]", line))
             nxt = next((ln for _s, _e, ln in lines[i + 1 : i + 4] if ln.strip()), "")
             before_table = "\t" in nxt

@@ -1,0 +1,154 @@
+"""What the fact families share: the found-span record, the claimed-span register, noun phrases, context."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from qa_service.aliases import STOPWORDS, word_set
+
+
+@dataclass(frozen=True)
+class Found:
+    """A fact before it gets an id, a chunk and a context; offsets are into the text searched."""
+
+    kind: str
+    start: int
+    end: int
+    value: float | None = None
+    unit: str | None = None
+    per: str | None = None
+    date_start: str | None = None
+    date_end: str | None = None
+    entity: str | None = None
+    entity_type: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+class Claims:
+    """Spans already taken by a fact, so that one number is one fact ("2.5 million dollars" is no count)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a claimed span."""
+        # Claimed spans never overlap, so their ends are sorted too: only the last one starting before
+        # ``end`` can reach past ``start``.
+        i = bisect.bisect_left(self._starts, end)
+        return i > 0 and self._ends[i - 1] > start
+
+    def claim(self, found: Found) -> bool:
+        """Register ``found`` unless it overlaps a claimed span; say whether it was taken."""
+        if self.overlaps(found.start, found.end):
+            return False
+        i = bisect.bisect_left(self._starts, found.start)
+        self._starts.insert(i, found.start)
+        self._ends.insert(i, found.end)
+        return True
+
+
+_SINGULAR_S = word_set(
+    """news series species means gas lens physics economics mathematics politics analysis basis crisis thesis
+    status campus census bonus focus corpus always perhaps whereas across less unless towards afterwards
+    besides sometimes nevertheless plus bus class process business access success progress address"""
+)
+_IRREGULAR_PLURALS = word_set("people staff personnel children men women media data police cattle")
+_WORD = re.compile(r"[ ]{1,3}([A-Za-z][A-Za-z0-9'’\-]*)")
+
+
+def is_plural_noun(word: str) -> bool:
+    """A rough test for a plural noun: "projects", "SMEs", "mini-clusters", "people" (not "status")."""
+    w = word.lower().strip("-'’")
+    if w in _IRREGULAR_PLURALS:
+        return True
+    if w in STOPWORDS or w in _SINGULAR_S or len(w) < 3 or not w.endswith("s"):
+        return False
+    return not w.endswith(("ss", "us", "is", "'s", "’s"))
+
+
+@dataclass(frozen=True)
+class NounPhrase:
+    """Words right after a number: the modifiers and the plural head ("official project teams")."""
+
+    end: int
+    words: tuple[str, ...]
+    has_head: bool
+    suspended: bool  # "25 large-," waits for the noun of a later list item
+
+
+def noun_phrase_after(text: str, pos: int, max_words: int = 4, allow_singular: bool = False) -> NounPhrase:
+    """The noun phrase starting after ``pos`` on the same line (spaces only), ending at its first plural."""
+    words: list[str] = []
+    end = pos
+    while len(words) < max_words:
+        m = _WORD.match(text, end)
+        if not m:
+            break
+        word = m.group(1)
+        if word.lower() in STOPWORDS:
+            break
+        words.append(word)
+        end = m.end()
+        if word.endswith("-"):
+            return NounPhrase(end, tuple(words), False, True)
+        if is_plural_noun(word):
+            return NounPhrase(end, tuple(words), True, False)
+        if allow_singular and len(words) == 1 and not _WORD.match(text, end):
+            return NounPhrase(end, tuple(words), True, False)
+    return NounPhrase(end, tuple(words), False, bool(words) and words[-1].endswith("-"))
+
+
+_ABBREV = word_set(
+    "no nos nov jan feb mar apr jun jul aug sep sept oct dec e.g i.e etc vs pp p dr mr mrs ms prof st co inc "
+    "ltd dept gvt res fig vol al approx ed eds cf"
+)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
+
+
+def _is_boundary(text: str, m: re.Match[str]) -> bool:
+    if m.group() == "\n":
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line = text[line_start : m.start()].strip()
+        while not line and line_start > 0:  # a blank line: judge the last line with text
+            prev = text.rfind("\n", 0, line_start - 1) + 1
+            line = text[prev : line_start - 1].strip()
+            line_start = prev
+        # A paragraph cut by a page break is a long line ending mid-sentence; headings, slide lines and
+        # table rows are short or tab-separated.
+        return len(line) < 120 or "\t" in line or line[-1:] in ".!?:;"
+    if text[m.start()] != ".":
+        return True
+    word = re.search(r"([\w.]+)$", text[max(0, m.start() - 12) : m.start()])
+    token = word.group(1).lower().rstrip(".") if word else ""
+    return token not in _ABBREV and not (len(token) == 1 and token.isalpha()) and not token[-1:].isdigit()
+
+
+def context_around(text: str, start: int, end: int, limit: int = 300) -> str:
+    """The sentence (or table row, or slide line) holding text[start:end], whitespace collapsed.
+
+    Longer sentences are cut to about ``limit`` characters centred on the fact.
+    """
+    lo = max(0, start - 600)
+    left = lo
+    for m in _SENTENCE_END.finditer(text, lo, start):
+        if _is_boundary(text, m):
+            left = m.end()
+    right = min(len(text), end + 600)
+    for m in _SENTENCE_END.finditer(text, end, right):
+        if _is_boundary(text, m):
+            right = m.end() if m.group() != "\n" else m.start()
+            break
+    if right - left > limit:
+        half = (limit - (end - start)) // 2
+        new_left, new_right = max(left, start - max(half, 40)), min(right, end + max(half, 40))
+        if new_left > left:
+            new_left = text.find(" ", new_left, start) + 1 or new_left
+        if new_right < right:
+            cut = text.rfind(" ", end, new_right)
+            new_right = cut if cut > 0 else new_right
+        snippet = " ".join(text[new_left:new_right].split())
+        return ("…" if new_left > left else "") + snippet + ("…" if new_right < right else "")
+    return " ".join(text[left:right].split())

@@ -1,0 +1,154 @@
+"""Chunking: exact offsets on every chunk of the real and fixture corpora, whole sentences and tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa_service.chunking import chunk_document
+from qa_service.ingest import load_corpus
+from qa_service.records import Document, DocumentMeta, Page, Section
+from qa_service.sentences import sentence_spans
+
+TESTS = Path(__file__).resolve().parent
+CORPORA = {"real": TESTS.parent / "corpus", "fixture": TESTS / "fixtures" / "corpus"}
+
+
+@pytest.fixture(scope="module", params=sorted(CORPORA))
+def corpus_docs(request) -> list[Document]:
+    docs, errors = load_corpus(CORPORA[request.param])
+    assert not errors
+    assert docs
+    return docs
+
+
+def _boundaries(doc: Document) -> tuple[set[int], set[int]]:
+    """Offsets where a chunk may start and end: sentence edges outside tables, table edges."""
+    starts, ends = set(), set()
+    pos = 0
+    for table in sorted(doc.tables, key=lambda t: t.start):
+        for s, e in sentence_spans(doc.text, pos, table.start):
+            starts.add(s)
+            ends.add(e)
+        starts.add(table.start)
+        ends.add(table.end)
+        pos = table.end
+    for s, e in sentence_spans(doc.text, pos, len(doc.text)):
+        starts.add(s)
+        ends.add(e)
+    return starts, ends
+
+
+@pytest.mark.parametrize("target, overlap", [(120, 1), (40, 0), (20, 2)])
+def test_every_chunk_slices_back_and_never_cuts_a_sentence(corpus_docs, target, overlap):
+    for doc in corpus_docs:
+        chunks = chunk_document(doc, target, overlap)
+        assert chunks, doc.doc_id
+        starts, ends = _boundaries(doc)
+        for chunk in chunks:
+            assert doc.text[chunk.start : chunk.end] == chunk.text, chunk.chunk_id
+            assert chunk.doc_id == doc.doc_id
+            assert chunk.start in starts, (chunk.chunk_id, chunk.text[:40])
+            assert chunk.end in ends, (chunk.chunk_id, chunk.text[-40:])
+
+
+def test_chunk_ids_are_unique_and_stable(corpus_docs):
+    for doc in corpus_docs:
+        first = chunk_document(doc, 60, 1)
+        again = chunk_document(doc, 60, 1)
+        assert first == again
+        ids = [c.chunk_id for c in first]
+        assert len(set(ids)) == len(ids)
+        assert ids == [f"{doc.doc_id}#c{i:03d}" for i in range(len(ids))]
+
+
+def test_each_table_is_one_whole_chunk_with_its_caption(corpus_docs):
+    for doc in corpus_docs:
+        chunks = chunk_document(doc, 20, 1)
+        table_chunks = [c for c in chunks if c.kind == "table"]
+        assert [c.table_id for c in table_chunks] == [t.table_id for t in doc.tables]
+        for table, chunk in zip(doc.tables, table_chunks, strict=True):
+            assert (chunk.start, chunk.end) == (table.start, table.end)
+            assert chunk.text.startswith(table.caption)
+        for chunk in chunks:
+            if chunk.kind == "text":  # no text chunk overlaps a table
+                assert all(chunk.end <= t.start or chunk.start >= t.end for t in doc.tables)
+
+
+def test_chunks_carry_their_section(corpus_docs):
+    for doc in corpus_docs:
+        for chunk in chunk_document(doc, 60, 1):
+            assert chunk.section == doc.section_at(chunk.start)
+            # a text chunk stays inside one section
+            if chunk.kind == "text":
+                assert doc.section_at(chunk.end - 1) == chunk.section
+
+
+def test_fixture_growing_table_chunk_holds_the_cell(corpus_docs):
+    for doc in corpus_docs:
+        for table in doc.tables:
+            for cell in table.cells:
+                assert doc.text[cell.start : cell.end] == cell.value
+
+
+def _doc(text: str, sections=(), pages=()) -> Document:
+    return Document(DocumentMeta("d", "T", "d.txt"), text, pages=tuple(pages), sections=tuple(sections))
+
+
+def _sentences(n: int, words: int = 5) -> str:
+    return " ".join(f"S{i} " + " ".join(["word"] * (words - 2)) + " end." for i in range(n))
+
+
+def test_target_size_and_overlap():
+    doc = _doc(_sentences(12))  # twelve 5-word sentences
+    chunks = chunk_document(doc, target_words=20, overlap=1)
+    spans = sentence_spans(doc.text)
+    for chunk in chunks:
+        words = len(chunk.text.split())
+        assert words <= 20 + 5  # the target, plus at most the sentence that reached it
+    for a, b in zip(chunks, chunks[1:], strict=False):
+        shared = [s for s in spans if a.start <= s[0] and s[1] <= a.end and b.start <= s[0] and s[1] <= b.end]
+        assert len(shared) == 1  # exactly one sentence of overlap
+    # every sentence is in some chunk
+    assert all(any(c.start <= s and e <= c.end for c in chunks) for s, e in spans)
+
+
+def test_no_overlap_tiles_the_text():
+    doc = _doc(_sentences(12))
+    chunks = chunk_document(doc, target_words=20, overlap=0)
+    assert len(chunks) == 3
+    assert all(a.end < b.start for a, b in zip(chunks, chunks[1:], strict=False))
+    assert " ".join(c.text for c in chunks) == doc.text
+
+
+def test_smaller_target_gives_more_chunks():
+    doc = _doc(_sentences(30))
+    assert len(chunk_document(doc, 10, 0)) > len(chunk_document(doc, 50, 0)) > 1
+
+
+def test_chunk_pages_come_from_the_document_pages():
+    first = _sentences(4)
+    text = first + " " + _sentences(4)
+    pages = (Page(1, 0, len(first) + 1), Page(2, len(first) + 1, len(text)))
+    chunks = chunk_document(_doc(text, pages=pages), target_words=15, overlap=0)
+    assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (1, 2), (2, 2)]
+
+
+def test_text_documents_have_no_pages():
+    chunks = chunk_document(_doc(_sentences(3)))
+    assert [(c.page_start, c.page_end) for c in chunks] == [(None, None)]
+
+
+def test_a_heading_alone_is_not_a_chunk():
+    text = "Empty Slide Title\n\nNext Title\nBody sentence here."
+    sections = [Section("Empty Slide Title", 0, 19), Section("Next Title", 19, len(text))]
+    chunks = chunk_document(_doc(text, sections=sections), target_words=50)
+    assert [c.text for c in chunks] == ["Next Title\nBody sentence here."]
+    assert chunks[0].section == "Next Title"
+
+
+@pytest.mark.parametrize("target, overlap", [(0, 1), (10, -1)])
+def test_bad_arguments_are_refused(target, overlap):
+    with pytest.raises(ValueError, match="target_words"):
+        chunk_document(_doc("Some text."), target, overlap)

@@ -1,0 +1,38 @@
+"""What a question asks for."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_service.question_types import classify
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How much did the ministry pay each team per year?", "money"),
+        ("What was the total budget of the harbour plan?", "money"),
+        ("How many firms joined the network?", "count"),
+        ("What share of the grant went to salaries?", "percent"),
+        ("How large is the science park?", "area"),
+        ("What is the population of the city?", "population"),
+        ("When did the agency open?", "date"),
+        ("In what year was the plan revised?", "date"),
+        ("Which ministry ran the scheme?", "entity"),
+        ("Who designed the cluster plan?", "entity"),
+        ("Why did the pilot program stall?", "explanation"),
+        ("What went wrong with the reporting rules?", "explanation"),
+        ("예산은 얼마였나?", "money"),
+        ("왜 실패했나?", "explanation"),
+    ],
+)
+def test_answer_type(question, expected):
+    assert classify(question).answer_type == expected
+
+
+def test_entity_hint_and_per_year():
+    assert classify("Which ministry ran the scheme?").entity_type == "ministry"
+    assert classify("Which agency managed it?").entity_type == "agency"
+    assert classify("How much was given per year?").per_year
+    assert not classify("How much was given in total?").per_year
+    assert classify("대전의 인구는?").korean
