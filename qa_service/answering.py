@@ -93,8 +93,21 @@ def _specific_terms(question: str) -> list[str]:
     return [t for w in out for t in analyze(w)]
 
 
-def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qterms: set[str], qnums: set[float]):
-    score = unit.score / (1 + 0.1 * (rank - 1))
+_CLAUSE_BREAK = re.compile(r"[,;:()\t\n]|\s(?:and|but|while|whereas|from which|of which)\s")
+
+
+def _clause(text: str, start: int, end: int, lo: int, hi: int) -> str:
+    """The clause of ``text[lo:hi]`` around ``[start, end)``: a number belongs with the words next to it."""
+    left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, lo, start)), default=lo)
+    right = next((m.start() for m in _CLAUSE_BREAK.finditer(text, end, hi)), hi)
+    return text[left:right]
+
+
+def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qterms: set[str], qnums: set[float],
+                clause_terms: set[str]):  # fmt: skip
+    score = unit.score - 0.02 * (rank - 1)
+    if qterms:
+        score += 0.4 * len(clause_terms & qterms) / len(qterms)
     if fact.value is not None and fact.kind != "date" and any(abs(fact.value - n) < 1e-9 for n in qnums):
         return None  # the question already states this number: it is not the answer
     if fact.kind in ("date", "period") and fact.date_start and any(
@@ -167,29 +180,43 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
 
 
 def _conflicts(best: Candidate, candidates: list[Candidate], service: QAService) -> list[Conflict]:
+    """Other documents whose best fact of the same kind and unit gives another value for the same question."""
     fact = best.fact
-    if fact.value is None or fact.kind not in ("money", "count", "percent", "area", "population", "date"):
+    if fact.value is None or fact.kind not in ("money", "count", "percent", "area", "population", "date", "period"):
         return []
-    sides = {fact.value: best}
-    for cand in candidates:
+    per_doc: dict[str, list[Candidate]] = {}
+    for cand in candidates:  # sorted best first
         other = cand.fact
-        if other.kind != fact.kind or other.value is None or other.value in sides:
-            continue
-        if other.doc_id == fact.doc_id or cand.score < 0.85 * best.score:
+        if other.doc_id == fact.doc_id or other.kind != fact.kind or other.value is None:
             continue
         if fact.kind == "count" and not (_stems(fact.unit) & _stems(other.unit)):
             continue
         if fact.kind == "money" and (other.unit != fact.unit or other.per != fact.per):
             continue
-        sides[other.value] = cand
+        per_doc.setdefault(other.doc_id, []).append(cand)
+    sides = [best]
+    for cands in per_doc.values():
+        top = cands[0]
+        if top.score < 0.8 * best.score:
+            continue
+        # A source disagrees only when none of its about-as-relevant facts gives the same value.
+        if any(_same(c.fact, fact) for c in cands if c.score >= top.score - 0.15):
+            continue
+        sides.append(top)
     if len(sides) < 2:
         return []
     return [
         Conflict(
             about=f"{fact.kind} ({fact.unit or fact.kind})",
-            sides=[ConflictSide(value=c.fact.text, fact=service.fact_out(c.fact)) for c in sides.values()],
+            sides=[ConflictSide(value=c.fact.text, fact=service.fact_out(c.fact)) for c in sides],
         )
     ]
+
+
+def _same(a: Fact, b: Fact) -> bool:
+    if a.kind in ("date", "period"):
+        return (a.date_start, a.date_end) == (b.date_start, b.date_end)
+    return a.value is not None and b.value is not None and abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))
 
 
 def answer(
@@ -202,7 +229,7 @@ def answer(
     timings = dict(result.timings)
     t = time.perf_counter()
     qtype = classify(question)
-    qterms = set(result.terms)
+    qterms = set(analyze(question))  # the question's own words: alias expansions would match too much
     qnums = set(numbers_in(question))
     rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
     units = sorted((u for u in result.scored if u.chunk in rank_of), key=lambda u: -u.score)
@@ -212,10 +239,13 @@ def answer(
     kinds = FACT_KINDS.get(qtype.answer_type, ())
     for unit in units[:12] if kinds else []:
         chunk = service.index.chunks[unit.chunk]
-        for fact in lookup.within(chunk.doc_id, int(idx.start[unit.unit]), int(idx.end[unit.unit])):
+        lo, hi = int(idx.start[unit.unit]), int(idx.end[unit.unit])
+        text = service.index.documents[chunk.doc_id].text
+        for fact in lookup.within(chunk.doc_id, lo, hi):
             if fact.kind not in kinds:
                 continue
-            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums)
+            clause = _stems(_clause(text, fact.start, fact.end, lo, hi))
+            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums, clause)
             if score is not None:
                 candidates.append(Candidate(fact, unit, score))
     candidates.sort(key=lambda c: -c.score)

@@ -266,3 +266,9 @@ def test_concurrent_requests_do_not_interfere(client):
         results = list(pool.map(lambda q: (q, client.post("/api/ask", json={"question": q})), QUESTIONS * 4))
     for question, r in results:
         assert r.status_code == 200 and r.json()["answer"] == expected[question]
+
+
+def test_undecodable_body_is_400_with_a_hint(client):
+    r = client.post("/api/ask", content=b'{"question": "\xff\xfe"}', headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert "JSON" in _msgs(r)

@@ -207,9 +207,11 @@ class VectorMixture:
     """A mixture of ``centres`` Gaussian clusters on the unit sphere, its centres near real embeddings.
 
     Each centre is a random blend of two real embeddings (``seeds``) plus a little noise, so the clusters
-    live where the model's vectors live; each cluster has its own spread. Samples are L2-normalised.
-    Without seeds the centres are random directions. Base vectors and queries are drawn from the same
-    mixture with different generators, so no query is a base vector.
+    live where the model's vectors live; each cluster has its own spread. The noise is shaped like the
+    seeds' own covariance (80% of its energy; the rest isotropic), since real embeddings vary along a few
+    dominant directions rather than evenly in all of them. Samples are L2-normalised. Without seeds the
+    centres are random directions and the noise is isotropic. Base vectors and queries are drawn from the
+    same mixture with different generators, so no query is a base vector.
     """
 
     def __init__(
@@ -226,8 +228,13 @@ class VectorMixture:
             b = seeds[rng.integers(0, len(seeds), centres)]
             w = rng.uniform(0.5, 1.0, (centres, 1)).astype(np.float32)
             base = w * a + (1 - w) * b + rng.normal(0, spread, (centres, dim)).astype(np.float32)
+            centred = seeds - seeds.mean(axis=0)
+            _u, sv, vt = np.linalg.svd(centred, full_matrices=False)
+            energy = sv**2 / max(float((sv**2).sum()), 1e-12)
+            self.shape: np.ndarray | None = (vt * np.sqrt(energy)[:, None]).astype(np.float32)
         else:
             base = rng.normal(0, 1, (centres, dim)).astype(np.float32)
+            self.shape = None
         self.centres = _unit(base)
         self.spreads = rng.uniform(0.5 * spread, 1.5 * spread, centres).astype(np.float32)
         self.weights = rng.dirichlet(np.full(centres, 2.0))
@@ -240,8 +247,11 @@ class VectorMixture:
         for i in range(0, n, batch):
             m = min(batch, n - i)
             which = rng.choice(len(self.centres), size=m, p=self.weights)
-            noise = rng.standard_normal((m, self.dim), dtype=np.float32) * self.spreads[which, None]
-            out[i : i + m] = _unit(self.centres[which] + noise)
+            noise = rng.standard_normal((m, self.dim), dtype=np.float32)
+            if self.shape is not None:
+                shaped = rng.standard_normal((m, len(self.shape)), dtype=np.float32) @ self.shape
+                noise = np.sqrt(0.2) * noise + np.sqrt(0.8 * self.dim) * shaped
+            out[i : i + m] = _unit(self.centres[which] + noise * self.spreads[which, None])
         return out
 
 

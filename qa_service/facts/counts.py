@@ -27,7 +27,7 @@ _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:\bpp?\.|\bpages?|\bvol\.?|\bno\.|\btel\.?|\bfax|\bsection|\btable|\bfig\.?|[+$#€£¥₩])\s*$", re.I
 )
 _PAREN_COUNT = re.compile(r"(?<![\w\-])(?P<noun>[A-Za-z][\w\-]*)\s?\(\s?(?P<num>\d{1,7}(?:,\d{3})*)\s?\)")
-_LIST_GLUE = re.compile(r"(?:\s*,\s*|\s+)(?:(?:and|or|to)\s+)?")
+_LIST_GLUE = re.compile(r"(?:[ ]*,[ ]*|[ ]+)(?:(?:and|or|to)[ ]+)?")  # same line: table cells are no list
 
 
 def _plural(word: str) -> str:

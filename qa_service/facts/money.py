@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from qa_service.aliases import STOPWORDS
 from qa_service.facts.base import Claims, Found
-from qa_service.numbers import NumberSpan
+from qa_service.numbers import SCALE_WORDS, NumberSpan
 
 _SYMBOLS = {
     "US$": "USD",
@@ -58,6 +58,7 @@ _PER = re.compile(
     r"|(?:each|every)\s+(?P<d>year|month)|for\s+each\s+(?:\w+\s+)?(?P<e>year|month)|/\s*(?P<f>yr|year|month))\b",
     re.IGNORECASE,
 )
+_LOWER_SCALE = re.compile(r"(?:bn|mn|[kmb])(?![A-Za-z0-9])")
 _RANGE_LINK = re.compile(r"\s*(?:to|-|–|~)\s*$|\s+and\s+$")
 _INHERIT_WINDOW = 300
 
@@ -85,7 +86,10 @@ def _amount(text: str, n: NumberSpan) -> Found | None:
     before = _currency_before(text, n)
     if before:
         start, unit = before
-        return Found("money", start, n.end, value=n.value, unit=unit, per=_per(text, n.end))
+        # After a currency sign a lower-case letter is a scale too ("$2.5m", "€40bn").
+        letter = _LOWER_SCALE.match(text, n.end) if n.scale == 1.0 else None
+        value, end = (n.value * SCALE_WORDS[letter.group()], letter.end()) if letter else (n.value, n.end)
+        return Found("money", start, end, value=value, unit=unit, per=_per(text, end))
     m = _SUFFIX.match(text, n.end)
     if m:
         unit = _WORDS[m.group("cur").lower().rstrip("s")]

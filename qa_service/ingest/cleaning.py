@@ -78,12 +78,18 @@ def _is_furniture(line: str, page_number_spot: bool = True) -> bool:
     return page_number_spot and bool(_PAGE_NUMBER.match(stripped))
 
 
-def _page_number_spots(lines: list[str]) -> set[int]:
-    """Indexes of lines where a page number may sit: the two content lines at each edge, or alone in a paragraph."""
+def _edges(lines: list[str]) -> set[int]:
+    """Indexes of the two content lines at the top and the two at the bottom of a page."""
     content = [k for k, ln in enumerate(lines) if ln.strip()]
-    spots = set(content[:2] + content[-2:])
-    for k in content:
-        if (k == 0 or not lines[k - 1].strip()) and (k + 1 == len(lines) or not lines[k + 1].strip()):
+    return set(content[:2] + content[-2:])
+
+
+def _page_number_spots(lines: list[str]) -> set[int]:
+    """Indexes of lines where a page number may sit: at a page edge, or alone in a paragraph."""
+    spots = _edges(lines)
+    for k, line in enumerate(lines):
+        alone = (k == 0 or not lines[k - 1].strip()) and (k + 1 == len(lines) or not lines[k + 1].strip())
+        if alone and line.strip():
             spots.add(k)
     return spots
 
@@ -109,9 +115,7 @@ def _running_furniture(pages: list[list[str]]) -> set[str]:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        content = [ln.strip() for ln in lines if ln.strip()]
-        edges = set(content[:2] + content[-2:])
-        counts.update(re.sub(r"\d+", "#", ln) for ln in edges)
+        counts.update({re.sub(r"\d+", "#", _tidy_line(lines[k])) for k in _edges(lines)})
     return {key for key, n in counts.items() if n >= max(3, 0.6 * len(pages))}
 
 
@@ -123,10 +127,12 @@ def _lines(pages: list[str]) -> list[_Line]:
     for number, lines in enumerate(split, start=1):
         if number > 1:
             gap = max(gap, 1)
-        spots = _page_number_spots(lines)
+        edges, spots = _edges(lines), _page_number_spots(lines)
         for k, raw in enumerate(lines):
             line = _tidy_line(raw)
-            if not line or _is_furniture(line, k in spots) or re.sub(r"\d+", "#", line) in furniture:
+            # Headers and footers are only looked for where they were counted: a page's edges.
+            running = k in edges and re.sub(r"\d+", "#", line) in furniture
+            if not line or _is_furniture(line, k in spots) or running:
                 gap += 1 if not raw.strip() else 0
                 continue
             out.append(_Line(line, number, gap))

@@ -51,7 +51,7 @@ def query_filters(
 FiltersDep = Annotated[Filters, Depends(query_filters)]
 
 
-@router.post("/ask", response_model=AskResponse, responses=error_responses(422, 503))
+@router.post("/ask", response_model=AskResponse, responses=error_responses(400, 422, 503))
 def ask(request: AskRequest, service: ServiceDep) -> AskResponse:
     """Answer a question with a short answer, its facts, cited passages and any conflicting sources."""
     return answer(service, request)

@@ -36,6 +36,7 @@ class ErrorResponse(BaseModel):
 def error_responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI ``responses=`` entries for the given status codes."""
     text = {
+        400: "The body is not valid JSON.",
         404: "Unknown document or path.",
         422: "Invalid request: each item's `msg` says what to fix.",
         503: "The index is missing or was built with another model or corpus.",
@@ -82,6 +83,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404 and exc.detail == "Not Found":
         msg = f"no such page: {request.method} {request.url.path}; see /docs for the API"
+    elif exc.status_code == 400:  # FastAPI could not decode the body
+        msg = f"{exc.detail}: send a UTF-8 JSON object such as {{\"question\": \"...\"}}"
     else:
         msg = str(exc.detail)
     response = _respond(request, exc.status_code, msg, "not_found" if exc.status_code == 404 else "http_error")

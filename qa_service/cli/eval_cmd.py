@@ -1,0 +1,102 @@
+"""The ``eval`` command: run the benchmark and write eval/report.{md,json,png}."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qa_service.cli.app import app
+from qa_service.cli.common import console, err_console, fail_on_errors, open_service
+from qa_service.config import ROOT
+
+DEFAULT_QUESTIONS = ROOT / "eval" / "questions.jsonl"
+DEFAULT_OUT = ROOT / "eval"
+README = ROOT / "README.md"
+
+
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Option(help="Questions file (JSONL, the format of eval/questions.jsonl).")] = DEFAULT_QUESTIONS,
+    index: Annotated[Path | None, typer.Option(help="Evaluate this index folder instead of the configured one (not rebuilt).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for report.md, report.json and report.png.")] = DEFAULT_OUT,
+    fail_under: Annotated[list[str] | None, typer.Option("--fail-under", metavar="METRIC=VALUE",
+        help="Exit 1 when METRIC is below VALUE, e.g. answer_accuracy=0.5 or hybrid.recall@5=0.6 (repeatable).")] = None,
+    quick: Annotated[int | None, typer.Option(min=1, help="Only the first N questions (a smoke test).")] = None,
+    update_readme: Annotated[bool, typer.Option("--update-readme", help="Write the table into README.md's eval block.")] = False,
+) -> None:  # fmt: skip
+    """Benchmark retrieval (bm25, dense, hybrid, full) and answers on a questions file."""
+    from qa_service.evaluation import DatasetError, failed_gates, load_questions, parse_gates
+
+    try:
+        gates = parse_gates(fail_under or [])
+        items = load_questions(questions, limit=quick)
+    except (ValueError, DatasetError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    _require_dev_extras()
+    service = open_service(index_dir=index)
+    from qa_service.evaluation import run_eval, write_reports
+    from qa_service.evaluation.report import update_readme as write_readme_block
+
+    with fail_on_errors():
+        data = run_eval(service, items, progress=_progress(), questions_file=questions)
+    paths = write_reports(data, out)
+    _print_summary(data)
+    console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    if update_readme:
+        from qa_service.evaluation.report import readme_table
+
+        try:
+            write_readme_block(README, readme_table(data))
+        except (OSError, ValueError) as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+        console.print(f"updated the eval table in {README}")
+    failed = failed_gates(data["headline"], gates)
+    for name, value, minimum in failed:
+        shown = "undefined" if value is None else f"{value:.3f}"
+        err_console.print(f"[red]FAIL[/red] {name} = {shown} < {minimum}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _require_dev_extras() -> None:
+    import importlib.util
+
+    missing = [name for name in ("ranx", "matplotlib") if importlib.util.find_spec(name) is None]
+    if missing:
+        err_console.print(f"[red]error:[/red] the eval needs {' and '.join(missing)}: pip install -e '.[dev]'")
+        raise typer.Exit(1)
+
+
+def _progress():
+    """A rich progress bar on a terminal; nothing when stderr is a pipe or a file."""
+    if not err_console.is_terminal:
+        return None
+    from rich.progress import track
+
+    return lambda items, desc, total: track(items, description=desc, total=total, console=err_console, transient=True)
+
+
+def _print_summary(data) -> None:
+    from rich.table import Table
+
+    from qa_service.evaluation.report import fmt
+
+    table = Table(title="retrieval", title_justify="left")
+    for col in ("config", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "p50 ms"):
+        table.add_column(col, justify="left" if col == "config" else "right")
+    for mode, res in data["retrieval"].items():
+        p50 = res["latency_ms"]["p50"]
+        table.add_row(mode, *(fmt(res[k]) for k in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")),
+                      "n/a" if p50 is None else f"{p50:.1f}")  # fmt: skip
+    console.print(table)
+    h, lat = data["headline"], data["answers"]["latency_ms"]
+    console.print(
+        f"answers {fmt(h['answer_accuracy'])} ({data['answers']['correct']}/{data['answers']['answerable']}), "
+        f"abstention P {fmt(h['abstention_precision'])} R {fmt(h['abstention_recall'])}, "
+        f"citation {fmt(h['citation_accuracy'])} (top-5 {fmt(h['citation_accuracy_top5'])}), "
+        f"ask p50 {fmt(lat['p50'], 1)} ms p95 {fmt(lat['p95'], 1)} ms"
+    )
