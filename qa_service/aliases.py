@@ -63,8 +63,11 @@ def normalize_name(name: str) -> str:
 
 
 def is_acronym(token: str) -> bool:
-    """True for short forms such as ``DRIA``, ``BK21``, ``RISs``, ``R&D`` (not ``II`` or ``Korea``)."""
-    return bool(_ACRONYM.match(token)) and not _ROMAN.match(token) and not token.isdigit()
+    """True for short forms: ``DRIA``, ``BK21``, ``RISs``, ``R&D`` (not ``II``, ``Korea``, ``Mu-Hyun``)."""
+    if not _ACRONYM.match(token) or _ROMAN.match(token):
+        return False
+    letters = [c for c in token if c.isalpha()]
+    return any(c.isdigit() for c in token) or 2 * sum(c.isupper() for c in letters) >= len(letters)
 
 
 def _singular(acronym: str) -> str:
@@ -350,7 +353,8 @@ class AliasTable:
         acronyms = [n for n in names if is_acronym(n)]
         phrases = [n for n in names if not is_acronym(n)]
         # Queries are typed in any case ("what did dria do"), but an acronym that is also an English word
-        # ("IT", "US") needs its capitals; in documents acronyms are matched as written ("mocie.go.kr" is a URL).
+        # ("IT", "US") needs its capitals; in documents acronyms are matched as written ("mocie.go.kr" is a
+        # URL).
         loose = [n for n in acronyms if n.lower() not in STOPWORDS]
         patterns = (
             _alternation(phrases, re.IGNORECASE),

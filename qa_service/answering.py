@@ -143,8 +143,11 @@ def _answer_text(fact: Fact, doc_text: str) -> str:
     text = fact.text + (after.group(0) if after else "")
     if before:
         text = before.group(0) + text
-    if fact.kind == "entity" and fact.entity and fact.entity.lower() != fact.text.lower():
-        text = f"{text} ({fact.entity})"
+    if fact.kind == "entity":
+        names = [fact.entity or ""] + [a for a in fact.aliases if a.isupper() and len(a) <= 10]
+        extra = [n for n in dict.fromkeys(names) if n and n.lower() not in text.lower()]
+        if extra:
+            text = f"{text} ({', '.join(extra[:2])})"
     return " ".join(text.split())
 
 
@@ -174,8 +177,8 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
     missing_share = len(vocab_missing) / len(specific) if specific else 0.0
     needs_fact = qtype.answer_type not in ("explanation",)
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
-    c += 0.1 if fact_found else (-0.15 if needs_fact else 0.0)
-    c -= 0.6 * missing_share
+    c += 0.1 if fact_found else (-0.25 if needs_fact else 0.0)
+    c -= 0.8 * missing_share
     return round(min(1.0, max(0.0, c)), 3)
 
 

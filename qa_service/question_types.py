@@ -65,9 +65,11 @@ def classify(question: str) -> QuestionType:
             break
     entity_type = None
     if answer_type == "entity":
+        # The hint word closest to the start names what is asked ("which institution ... for the ministry").
+        first = len(q) + 1
         for etype, words in ENTITY_HINTS.items():
-            if re.search(r"\b(" + "|".join(words) + r")\b", q):
-                entity_type = etype
-                break
+            match = re.search(r"\b(" + "|".join(words) + r")\b", q)
+            if match and match.start() < first:
+                entity_type, first = etype, match.start()
     per_year = bool(re.search(r"\b(per|a|each|every) year\b|\bannual(ly)?\b|\byearly\b|\bper annum\b", q))
     return QuestionType(answer_type, entity_type, per_year, korean)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,7 @@ def test_target_size_and_overlap():
     for chunk in chunks:
         words = len(chunk.text.split())
         assert words <= 20 + 5  # the target, plus at most the sentence that reached it
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in pairwise(chunks):
         shared = [s for s in spans if a.start <= s[0] and s[1] <= a.end and b.start <= s[0] and s[1] <= b.end]
         assert len(shared) == 1  # exactly one sentence of overlap
     # every sentence is in some chunk
@@ -118,7 +119,7 @@ def test_no_overlap_tiles_the_text():
     doc = _doc(_sentences(12))
     chunks = chunk_document(doc, target_words=20, overlap=0)
     assert len(chunks) == 3
-    assert all(a.end < b.start for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a.end < b.start for a, b in pairwise(chunks))
     assert " ".join(c.text for c in chunks) == doc.text
 
 

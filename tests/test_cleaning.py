@@ -27,7 +27,13 @@ def test_sentence_split_across_a_page_break_is_rejoined_and_pages_point_into_it(
 
 def test_finished_sentences_and_list_items_are_not_joined():
     text = clean("The first point is made.\nThe second one follows.\n\n1) an item\n2) another item")
-    assert text.split("\n") == ["The first point is made.", "The second one follows.", "", "1) an item", "2) another item"]
+    assert text.split("\n") == [
+        "The first point is made.",
+        "The second one follows.",
+        "",
+        "1) an item",
+        "2) another item",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -48,13 +54,16 @@ def test_hyphenated_line_end_is_mended():
 @pytest.mark.parametrize("furniture", ["12", "- 12 -", "Page 3 of 10", "3/10", "٤", "|", "•", "* * *"])
 def test_page_numbers_and_stray_glyphs_between_paragraphs_are_dropped(furniture):
     text = clean(f"First paragraph ends.\n\n{furniture}\n\nSecond paragraph starts.")
-    assert text.replace("\n", " ").split() == "First paragraph ends. Second paragraph starts.".split()
+    assert text.replace("\n", " ").split() == ["First", "paragraph", "ends.", "Second", "paragraph", "starts."]
 
 
 def test_page_number_at_the_foot_of_each_pdf_page_is_dropped():
     pages = [f"Body text of page {n} is here.\nMore words on page {n}.\n{n}" for n in (1, 2)]
     text = clean(*pages)
-    assert text == "Body text of page 1 is here.\nMore words on page 1.\n\nBody text of page 2 is here.\nMore words on page 2."
+    assert (
+        text
+        == "Body text of page 1 is here.\nMore words on page 1.\n\nBody text of page 2 is here.\nMore words on page 2."
+    )
 
 
 def test_a_bare_number_inside_a_paragraph_is_content_not_a_page_number():

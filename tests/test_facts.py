@@ -270,7 +270,8 @@ def test_quoted_plan_title() -> None:
 def test_entities_use_the_alias_table() -> None:
     text = (
         "Grants were handled by the Gyeonggi Science Foundation (GSF). Later the GSF merged two offices.\n"
-        "Its parent, the Ministry of Trade and Industry (\u201cTrade ministry,\u201d hereafter), agreed; the Trade\n"
+        "Its parent, the Ministry of Trade and Industry (\u201cTrade ministry,\u201d hereafter), agreed; "
+        "the Trade\n"
         "ministry paid."
     )
     facts = facts_of(text, "entity")

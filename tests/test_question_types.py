@@ -36,3 +36,8 @@ def test_entity_hint_and_per_year():
     assert classify("How much was given per year?").per_year
     assert not classify("How much was given in total?").per_year
     assert classify("대전의 인구는?").korean
+
+
+def test_the_first_hint_word_names_what_is_asked():
+    assert classify("Which institution ran the program for the ministry?").entity_type == "agency"
+    assert classify("Which ministry ran the program through an agency?").entity_type == "ministry"

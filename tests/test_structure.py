@@ -138,7 +138,10 @@ def test_empty_first_cell_continues_the_row_label_and_empty_columns_are_dropped(
 def test_two_tables_get_their_own_ids_and_captions():
     text = f"{TABLE_TEXT}\n\nSecond Table\nK\tV\nx\t1\ny\t2"
     tables = find_tables(text, "d")
-    assert [(t.table_id, t.caption) for t in tables] == [("d#t00", "Employees in the Science Park"), ("d#t01", "Second Table")]
+    assert [(t.table_id, t.caption) for t in tables] == [
+        ("d#t00", "Employees in the Science Park"),
+        ("d#t01", "Second Table"),
+    ]
 
 
 @pytest.fixture(scope="module")

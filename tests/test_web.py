@@ -148,7 +148,7 @@ def test_not_found_state_renders_a_canned_response(client, canned, fixture_servi
     canned(AskResponse(question="", found=False, confidence=0.12, message="Nothing in the corpus says so.",
                        passages=nearest))  # fmt: skip
     page = client.get("/", params={"q": "Who won the 1998 world cup?"}).text
-    assert 'class="card answer not-found"' in page and "<h1 class=\"short\">Not found in the corpus</h1>" in page
+    assert 'class="card answer not-found"' in page and '<h1 class="short">Not found in the corpus</h1>' in page
     assert "Nothing in the corpus says so." in page and "confidence 12%" in page
     assert 'class="card answer found"' not in page
     assert page.count('<li class="passage">') == 2

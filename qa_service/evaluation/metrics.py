@@ -27,7 +27,8 @@ from qa_service.numbers import numbers_in
 PARTIAL_MIN_TOKENS = 8
 PARTIAL_SHARE = 0.6
 EXPLANATION_OVERLAP = 0.5
-NUMBER_TOLERANCE = 0.005  # relative: "2.5 million" == 2,500,000; a rounding in the last digit is not
+MAX_EXTRA_NUMBERS = 2  # an answer may add a year or a unit count, not list a table row
+NUMBER_TOLERANCE = 1e-6  # relative; float noise only: 2004 is not 2005
 RETRIEVAL_METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$~|<>])")
@@ -171,7 +172,9 @@ def answer_matches(candidates: Sequence[str], system: str | None, qtype: str = "
 
     Any one rule suffices: a candidate occurs in the answer; the answer (4+ characters) occurs in a
     candidate; every number of a candidate occurs, by value, among the answer's numbers; for
-    ``date`` questions, every year of a candidate occurs among the answer's years.
+    ``date`` questions, every year of a candidate occurs among the answer's years. When a candidate
+    holds numbers, an answer with more than ``MAX_EXTRA_NUMBERS`` other distinct numbers is not
+    credited through that candidate.
     """
     if not system or not system.strip():
         return False
@@ -180,11 +183,11 @@ def answer_matches(candidates: Sequence[str], system: str | None, qtype: str = "
     got_years = years(system)
     for cand in candidates:
         gold = answer_form(cand)
-        if not gold:
-            continue
+        want = answer_numbers(cand)
+        if not gold or (want and len(set(got_numbers)) > len(set(want)) + MAX_EXTRA_NUMBERS):
+            continue  # a run of numbers (a whole table row) is not an answer to "how many"
         if contains_bounded(got, gold) or (len(got) >= 4 and contains_bounded(gold, got)):
             return True
-        want = answer_numbers(cand)
         if want and all(any(_close(w, g) for g in got_numbers) for w in want):
             return True
         want_years = years(cand)

@@ -103,7 +103,7 @@ def render_markdown(data: dict[str, Any], chart_name: str = "report.png") -> str
         "# Evaluation report",
         f"Generated {cfg['created']} by qa-service {cfg['qa_service_version']} from `{cfg['questions_file']}`: "
         f"{counts['questions']} questions ({counts['answerable']} answerable, {counts['unanswerable']} unanswerable). "
-        f"Index: model `{index.get('model', '?')}`, corpus `{index.get('corpus_hash', '?')}`, "
+        f"Index: model `{_model_name(index.get('model'))}`, corpus `{index.get('corpus_hash', '?')}`, "
         f"{idx_counts.get('chunks', '?')} chunks. Abstain threshold {cfg['settings']['abstain_threshold']}.",
         f"![configurations compared]({chart_name})",
         f"## Retrieval (`search`, k = {cfg['search_k']})",
@@ -130,6 +130,12 @@ def render_markdown(data: dict[str, Any], chart_name: str = "report.png") -> str
     if counts["errors"]:
         parts[-2:-2] = ["## Errors", "\n".join(f"- {qid}: {msg}" for qid, msg in counts["errors"].items())]
     return "\n\n".join(parts) + "\n"
+
+
+def _model_name(model: Any) -> str:
+    if isinstance(model, dict):
+        return " ".join(str(model[k]) for k in ("name", "version") if model.get(k)) or "?"
+    return str(model or "?")
 
 
 def _calibration_table(cal: dict[str, Any]) -> str:
@@ -169,7 +175,8 @@ _METHOD = """\
 - **Answers**: `QAService.ask(question, top_k=5)`, the call the API makes. An answer is correct when it was
   found and the normalised gold answer or an alias occurs in it, it (4+ characters) occurs in the gold answer,
   every number of the gold answer occurs among its numbers by value ("2,330" = "2330", "2.5 million" =
-  2,500,000), or, for dates, every year of the gold answer occurs in it. Explanation questions also pass when the
+  2,500,000), or, for dates, every year of the gold answer occurs in it. An answer listing more than two numbers
+  beyond those of the gold answer (a whole table row) is not credited. Explanation questions also pass when the
   answer or the top passage's evidence sentence covers at least half of the gold quote's content words, a
   lenient proxy for free text. Korean questions follow the same rules.
 - **Abstention**: precision = correct "not found" / all "not found"; recall = correct "not found" /

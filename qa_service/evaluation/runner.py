@@ -102,6 +102,7 @@ def run_eval(
     for mode in modes:
         rankings = {r["id"]: r["search"][mode]["ranking"] for r in rows}
         means, per_query[mode] = m.retrieval_metrics(qrels, rankings, IR_METRICS)
+        means = {key: None if value != value else value for key, value in means.items()}  # NaN: nothing judged
         data["retrieval"][mode] = {**means, "latency_ms": m.percentiles([r["search"][mode]["ms"] for r in rows])}
     data["answers"] = _answer_block(questions, [r["ask"] for r in rows])
     data["answers"]["latency_ms"] = m.percentiles([r["ask_ms"] for r in rows])
@@ -231,8 +232,7 @@ def _headline(data: dict[str, Any], modes: Sequence[str]) -> dict[str, float | N
     }
     for mode in modes:
         for metric in IR_METRICS:
-            value = data["retrieval"][mode][metric]
-            out[f"{mode}.{metric}"] = None if value != value else value  # NaN (nothing judged) -> None
+            out[f"{mode}.{metric}"] = data["retrieval"][mode][metric]
     return out
 
 

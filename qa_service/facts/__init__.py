@@ -77,7 +77,7 @@ def extract_text_facts(
 
 
 class _ChunkFinder:
-    """The first text chunk holding a span (chunks may overlap), else a table chunk, else the one it starts in."""
+    """The first text chunk holding a span (chunks overlap), else a table chunk, else the one it starts in."""
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         ordered = sorted(chunks, key=lambda c: (c.kind != "text", c.start))
@@ -100,8 +100,8 @@ class _ChunkFinder:
 
 
 def extract_facts(doc: Document, chunks: Sequence[Chunk], aliases: AliasTable | None = None) -> list[Fact]:
-    """All facts of ``doc``: text facts tied to the first text chunk holding them, plus one fact per table cell
-    tied to the table's chunk. Without ``aliases`` the table is mined from the document alone."""
+    """All facts of ``doc``: text facts tied to the first text chunk holding them, plus one fact per table
+    cell tied to the table's chunk. Without ``aliases`` the table is mined from the document alone."""
     aliases = aliases if aliases is not None else mine_aliases([doc.text])
     finder = _ChunkFinder([c for c in chunks if c.doc_id == doc.doc_id])
     facts = [

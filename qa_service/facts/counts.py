@@ -24,7 +24,8 @@ _ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ful", "able", "ible", "ary", "e
 # The empty alternative drops a suspended "large-" too.
 _HYPHEN_ADJECTIVE = re.compile(r"-(?:scale|sized?|level|based|term|year|oriented|intensive|)$", re.IGNORECASE)
 _NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:\bpp?\.|\bpages?|\bvol\.?|\bno\.|\btel\.?|\bfax|\bsection|\btable|\bfig\.?|[+$#€£¥₩])\s*$", re.I
+    r"(?:\bpp?\.|\bpages?|\bvol\.?|\bno\.|\btel\.?|\bfax|\bsection|\btable|\bfig\.?|[+$#€£¥₩])\s*$",
+    re.IGNORECASE,
 )
 _PAREN_COUNT = re.compile(r"(?<![\w\-])(?P<noun>[A-Za-z][\w\-]*)\s?\(\s?(?P<num>\d{1,7}(?:,\d{3})*)\s?\)")
 _LIST_GLUE = re.compile(r"(?:[ ]*,[ ]*|[ ]+)(?:(?:and|or|to)[ ]+)?")  # same line: table cells are no list

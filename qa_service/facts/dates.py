@@ -14,8 +14,8 @@ from functools import lru_cache
 from qa_service.facts.base import Claims, Found, noun_phrase_after
 
 _MONTH = (
-    r"(?P<{0}>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
-    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+    r"(?P<{0}>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
@@ -186,7 +186,7 @@ _CITE_BEFORE = re.compile(r"[A-Z][\w'’\-]*(?:\s+et\s+al\.?)?,?\s*\(?\s*$")
 
 
 def is_citation_year(text: str, start: int, end: int) -> bool:
-    """Whether the year at [start, end) is a reference such as "(Cooke 1998)" or "Kwon and Hur (2000: 177)"."""
+    """Whether the year at [start, end) is a reference: "(Cooke 1998)", "Kwon and Hur (2000: 177)"."""
     after = text[end : end + 12]
     if not _CITE_AFTER.match(after):
         return False

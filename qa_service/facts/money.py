@@ -51,11 +51,13 @@ _PREFIX = re.compile(
     r"(?:(?<![A-Za-z])(?:US|U\.S\.)\s?\\?\$|\\?\$|₩|€|£|¥|\b(?:USD|KRW|EUR|GBP|JPY|CNY|RMB))\s?$"
 )
 _SUFFIX = re.compile(
-    r"\s{1,4}(?:(?:US|U\.S\.)\s+)?(?P<cur>dollars?|won|euros?|yen|pounds?|yuan|renminbi|USD|KRW|EUR|GBP|JPY|CNY|RMB)\b"
+    r"\s{1,4}(?:(?:US|U\.S\.)\s+)?"
+    r"(?P<cur>dollars?|won|euros?|yen|pounds?|yuan|renminbi|USD|KRW|EUR|GBP|JPY|CNY|RMB)\b"
 )
 _PER = re.compile(
-    r"\s*(?:per\s+(?P<a>year|annum|month|week|day)|a\s+(?P<b>year|month|week|day)|(?P<c>annually|yearly|monthly)"
-    r"|(?:each|every)\s+(?P<d>year|month)|for\s+each\s+(?:\w+\s+)?(?P<e>year|month)|/\s*(?P<f>yr|year|month))\b",
+    r"\s*(?:per\s+(?P<a>year|annum|month|week|day)|a\s+(?P<b>year|month|week|day)"
+    r"|(?P<c>annually|yearly|monthly)|(?:each|every)\s+(?P<d>year|month)"
+    r"|for\s+each\s+(?:\w+\s+)?(?P<e>year|month)|/\s*(?P<f>yr|year|month))\b",
     re.IGNORECASE,
 )
 _LOWER_SCALE = re.compile(r"(?:bn|mn|[kmb])(?![A-Za-z0-9])")

@@ -25,7 +25,9 @@ def get_service(request: Request) -> QAService:
     """The app's one service (tests override this dependency)."""
     service = request.app.state.service
     if service is None:
-        raise request.app.state.service_error or IndexMissingError("the service has not started yet")
+        error = request.app.state.service_error
+        # A fresh exception per request: re-raising one instance would grow its traceback forever.
+        raise type(error)(str(error)) if error else IndexMissingError("the service has not started yet")
     return service
 
 
@@ -54,7 +56,7 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
         title="qa-service",
         version=__version__,
         description="Document-grounded question answering over Korean regional industrial-cluster policy "
-        "documents. Every error is `{\"detail\": [{\"loc\": [...], \"msg\": \"...\", \"type\": \"...\"}]}`.",
+        'documents. Every error is `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.',
         lifespan=lifespan,
     )
     app.state.service = service

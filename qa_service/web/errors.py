@@ -84,7 +84,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and exc.detail == "Not Found":
         msg = f"no such page: {request.method} {request.url.path}; see /docs for the API"
     elif exc.status_code == 400:  # FastAPI could not decode the body
-        msg = f"{exc.detail}: send a UTF-8 JSON object such as {{\"question\": \"...\"}}"
+        msg = f'{exc.detail}: send a UTF-8 JSON object such as {{"question": "..."}}'
     else:
         msg = str(exc.detail)
     response = _respond(request, exc.status_code, msg, "not_found" if exc.status_code == 404 else "http_error")

@@ -7,8 +7,11 @@ through the request models and show their messages in the form instead of a bare
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, NamedTuple
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -32,6 +35,7 @@ EXAMPLES = (
 )
 FACT_KINDS = ("money", "count", "percent", "area", "population", "date", "period", "entity", "table_cell")
 FACTS_PER_PAGE = 50
+_BLANK_LINES = re.compile(r"\n[ \t\u00a0]*(?:\n[ \t\u00a0]*){2,}")
 
 
 class Segment(NamedTuple):
@@ -57,8 +61,7 @@ def segments(text: str, anchors: dict[int, str], highlight: tuple[int, int] | No
     if highlight:
         cuts.update(highlight)
     out, first = [], True
-    bounds = sorted(cuts)
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in pairwise(sorted(cuts)):
         mark = bool(highlight) and highlight[0] <= a and b <= highlight[1]
         out.append(Segment(text[a:b], mark, "hl" if mark and first else None, anchors.get(a)))
         first = first and not mark
@@ -74,12 +77,18 @@ def number(value: float | None) -> str:
     return f"{value:,.6g}"
 
 
+def tidy(text: str) -> str:
+    """Passage text for display: runs of blank lines shrink to one (offsets are cut before this)."""
+    return _BLANK_LINES.sub("\n\n", text)
+
+
 def doc_link(doc_id: str, start: int, end: int) -> str:
-    return f"/documents/{doc_id}?start={start}&end={end}#hl"
+    """The document view with [start:end] highlighted and scrolled into view."""
+    return f"/documents/{quote(doc_id, safe='')}?start={start}&end={end}#hl"
 
 
 templates.env.globals.update(split_span=split_span, doc_link=doc_link)
-templates.env.filters["number"] = number
+templates.env.filters.update(number=number, tidy=tidy)
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
@@ -148,7 +157,7 @@ def document_page(
         raise HTTPException(status_code=404, detail=str(exc)) from None
     s, e = _int_or_none(start, "start"), _int_or_none(end, "end")
     highlight = (s, e) if s is not None and e is not None and 0 <= s < e <= len(detail.text) else None
-    bad_span = (start or end) and highlight is None
+    bad_span = bool(start or end) and highlight is None
     anchors = {sec.start: f"sec-{i}" for i, sec in enumerate(detail.sections)}
     context = {"doc": detail, "segments": segments(detail.text, anchors, highlight), "highlight": highlight,
                "bad_span": bad_span}  # fmt: skip
