@@ -125,13 +125,13 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
     if fact.kind == "money" and qtype.per_year:
         score += 0.1 if fact.per == "year" else -0.05
     if fact.kind == "entity":
-        names = _stems(fact.entity) | _stems(fact.text)
-        if names and names <= qterms:
-            return None  # the question is about this entity; the answer is another one
-        if qtype.entity_type and fact.entity_type == qtype.entity_type:
-            score += 0.3
-        elif qtype.entity_type:
-            score -= 0.15
+        for name in (fact.text, fact.entity, *fact.aliases):
+            stems = _stems(name)
+            if stems and stems <= qterms:
+                return None  # the question names this entity; its answer is another one
+        if qtype.entity_type and fact.entity_type != qtype.entity_type:
+            return None
+        score += 0.3
     return score
 
 
@@ -140,7 +140,15 @@ def _answer_text(fact: Fact, doc_text: str) -> str:
         return f"{fact.text} ({fact.entity}: {fact.row}, {fact.column})" if fact.entity else fact.text
     before = _QUALIFIER_BEFORE.search(doc_text[max(0, fact.start - 20) : fact.start])
     after = _QUALIFIER_AFTER.match(doc_text[fact.end : fact.end + 60])
-    text = fact.text + (after.group(0) if after else "")
+    tail = doc_text[fact.end : fact.end + 80]
+    span = re.match(r"^\s*(?:to|-|–|and)\s+[\w$.,]+(?:\s+(?:million|billion|trillion|thousand))?(?:\s+(?:dollars|won|"
+                    r"USD|KRW|percent))?", tail) if fact.kind in ("money", "percent", "count") else None  # fmt: skip
+    if span and re.search(r"\d|one|two|three|four|five|six|seven|eight|nine|ten", span.group(0)):
+        text = fact.text + span.group(0)  # a range: "from three to five million dollars"
+        after = _QUALIFIER_AFTER.match(doc_text[fact.end + len(span.group(0)) : fact.end + len(span.group(0)) + 60])
+    else:
+        text = fact.text
+    text += after.group(0) if after else ""
     if before:
         text = before.group(0) + text
     if fact.kind == "entity":
@@ -170,15 +178,25 @@ def _explanation(units: list[ScoredUnit], service: QAService) -> tuple[str, list
 
 
 def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_found: bool, qtype) -> float:
+    """How sure the answer is: match of the best sentence, less the question's names and years the corpus lacks
+    (a place, year or program it never mentions) or the answering passage lacks (it is about something else)."""
     if top is None:
         return 0.0
-    specific = _specific_terms(question)
-    vocab_missing = [t for t in specific if service.index.lexical.idf(t) == 0.0]
-    missing_share = len(vocab_missing) / len(specific) if specific else 0.0
-    needs_fact = qtype.answer_type not in ("explanation",)
+    specific = service.retriever.normalise_terms(_specific_terms(question))
+    lexical = service.index.lexical
+    # Rare names weigh more than common ones; a term the corpus never uses weighs as much as its rarest.
+    top_idf = max((lexical.idf(t) for t in specific if lexical.known(t)), default=1.0) or 1.0
+    weight = {t: lexical.idf(t) if lexical.known(t) else top_idf for t in specific}
+    total = sum(weight.values()) or 1.0
+    missing_share = sum(w for t, w in weight.items() if not lexical.known(t)) / total
+    chunk = service.index.chunks[top.chunk]
+    meta = service.index.documents[chunk.doc_id].meta
+    here = _stems(service.index.aliases.expand(f"{meta.title} {meta.author or ''} {chunk.section or ''} {chunk.text}"))
+    off_share = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
+    needs_fact = qtype.answer_type in ("money", "count", "percent", "area", "population", "date")
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
     c += 0.1 if fact_found else (-0.25 if needs_fact else 0.0)
-    c -= 0.8 * missing_share
+    c -= 0.8 * missing_share + 0.6 * off_share
     return round(min(1.0, max(0.0, c)), 3)
 
 
@@ -240,6 +258,8 @@ def answer(
     idx = service.index.units
     candidates: list[Candidate] = []
     kinds = FACT_KINDS.get(qtype.answer_type, ())
+    if qtype.answer_type == "entity" and qtype.entity_type is None and not question.lower().startswith("who"):
+        kinds = ()  # "which cities / industries ...": not a named-entity type we extract; answer with the sentence
     for unit in units[:12] if kinds else []:
         chunk = service.index.chunks[unit.chunk]
         lo, hi = int(idx.start[unit.unit]), int(idx.end[unit.unit])

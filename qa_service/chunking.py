@@ -49,8 +49,6 @@ def chunk_document(doc: Document, target_words: int = 120, overlap: int = 1) -> 
     chunks: list[Chunk] = []
 
     def emit(units: list[_Unit], kind: str = "text") -> None:
-        if all(u.heading for u in units):
-            return  # a title with nothing under it (a slide of images) answers nothing
         start, end = units[0].start, units[-1].end
         chunks.append(
             Chunk(
@@ -59,24 +57,26 @@ def chunk_document(doc: Document, target_words: int = 120, overlap: int = 1) -> 
                 start=start,
                 end=end,
                 text=doc.text[start:end],
-                section=units[0].section,
+                section=units[-1].section if kind == "table" else units[0].section,
                 page_start=doc.page_at(start),
                 page_end=doc.page_at(max(start, end - 1)),
                 kind=kind,
-                table_id=units[0].table_id,
+                table_id=next((u.table_id for u in units if u.table_id), None),
             )
         )
 
     current: list[_Unit] = []
     fresh = 0  # units in ``current`` that no earlier chunk holds
     for unit in _units(doc):
+        # A title with nothing under it yet (a slide whose body was a picture) is carried into the next chunk.
+        title_only = bool(current) and all(u.heading for u in current[-fresh:] if fresh) and fresh > 0
         if unit.table_id:
-            if fresh:
+            if fresh and not title_only:
                 emit(current)
-            emit([unit], kind="table")
+            emit((current[-fresh:] if title_only else []) + [unit], kind="table")
             current, fresh = [], 0
             continue
-        if current and unit.section != current[-1].section:
+        if current and unit.section != current[-1].section and not title_only:
             if fresh:
                 emit(current)
             current, fresh = [], 0

@@ -85,6 +85,23 @@ class LexicalIndex:
             return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    def known(self, term: str) -> bool:
+        return term in self._vocab
+
+    def closest(self, term: str) -> str | None:
+        """The indexed term spelled most like ``term`` (romanisations vary: Daedeok, Daeduck), if close enough."""
+        return self._closest(term)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - bounded, one index object per loaded index
+    def _closest(self, term: str) -> str | None:
+        import difflib
+
+        if term in self._vocab or len(term) < 5 or not term.isalpha():
+            return term if term in self._vocab else None
+        candidates = [t for t in self._vocab if t[:1] == term[:1] and abs(len(t) - len(term)) <= 2]
+        match = difflib.get_close_matches(term, candidates, n=1, cutoff=0.8)
+        return match[0] if match else None
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of an analysed term (0 for unknown terms)."""
         return self._idf().get(term, 0.0)

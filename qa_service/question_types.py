@@ -9,6 +9,8 @@ _HANGUL = re.compile(r"[가-힣]")
 
 # (answer type, pattern): the first that matches wins, so the specific come first.
 _RULES: tuple[tuple[str, str], ...] = (
+    ("date", r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
+     r"(over|during|for) (what|which) (period|years)|what (period|years))\b"),
     ("explanation", r"^\s*(why|how come)\b|\bwhat (went wrong|problems?|difficult|issues?|challenges?|lessons?|"
      r"criticism|recommend|did .* (recommend|conclude|find|argue|propose|suggest))|\b(explain|describe|purpose|"
      r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea)\b"),
@@ -28,6 +30,8 @@ _RULES: tuple[tuple[str, str], ...] = (
      r"\bwhat (is|was|were|are) (the )?(name|acronym|abbreviation)"),
 )
 _KOREAN_RULES: tuple[tuple[str, str], ...] = (
+    ("date", r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
+     r"(over|during|for) (what|which) (period|years)|what (period|years))\b"),
     ("explanation", r"왜|이유|원인|문제|평가|결론|주장"),
     ("money", r"얼마|예산|금액|달러|원은"),
     ("count", r"몇\s*(개|명|곳|건|팀)|수는|개수"),

@@ -89,6 +89,11 @@ class Retriever:
             ok &= np.array([y is not None and lo <= y <= hi for y in years], dtype=bool)
         return ok
 
+    def normalise_terms(self, terms: Sequence[str]) -> list[str]:
+        """Map query terms unknown to the index onto a close spelling that it knows (if any)."""
+        lexical = self.index.lexical
+        return [t if lexical.known(t) else (lexical.closest(t) or t) for t in terms]
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
 
@@ -179,7 +184,7 @@ class Retriever:
 
         mask = self.allowed(filters)
         expanded = self.index.aliases.expand(query)
-        terms = analyze(expanded)
+        terms = self.normalise_terms(analyze(expanded))
         n = max(self.candidates, k)
         qvec = None
         dense: list[tuple[int, float]] = []

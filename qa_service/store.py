@@ -35,6 +35,25 @@ from qa_service.vector_index import build_vector_index, load_vector_index, save_
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+# The code that shapes an index: when it changes, an index built by older code is stale.
+_PIPELINE_SOURCES = (
+    "ingest", "chunking.py", "sentences.py", "facts", "aliases.py", "numbers.py", "evidence_units.py",
+    "lexical.py", "store.py", "vector_index.py",
+)  # fmt: skip
+
+
+def pipeline_hash() -> str:
+    """A digest of the source of every module that shapes the index."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _PIPELINE_SOURCES:
+        path = root / name
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.name.encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 REQUIRED_FILES = (
     "manifest.json", "documents.jsonl", "chunks.jsonl", "tables.jsonl", "facts.jsonl", "aliases.json",
     "chunks.faiss", "units.json", "units.npy", "bm25",
@@ -139,6 +158,7 @@ def build_index(
         "service_version": __version__,
         "model": {"name": embedder.name, "version": embedder.version, "dim": int(embedder.dim)},
         "corpus_hash": corpus_hash(corpus_dir),
+        "pipeline_hash": pipeline_hash(),
         "config": {"chunk_words": chunk_words, "chunk_overlap": chunk_overlap},
         "counts": {
             "documents": len(docs),
@@ -217,6 +237,8 @@ def index_is_current(
         return False, "chunking settings changed"
     if manifest.get("corpus_hash") != corpus_hash(corpus_dir):
         return False, "corpus changed"
+    if manifest.get("pipeline_hash") != pipeline_hash():
+        return False, "ingestion code changed"
     return True, "index is up to date"
 
 

@@ -84,10 +84,20 @@ def test_qrels_mark_every_chunk_holding_the_quote():
         (["almost 50 million people"], "50 million", "figure", True),  # number rule
         (["27"], "127 institutions", "table", False),  # no digit glued on
         (["27"], "8 11 27 49 54 64", "table", False),  # a whole row is not an answer
+        (["6,848"], "Research Institutes 4,698 6,848 10,218 Total 6,782 9,271 12,925", "table", False),
+        (
+            ["fifteen year"],
+            "In 2000 the plan was released to cover a fifteen year timeframe, i.e., the period from "
+            "2001 and 2015. After only three years it was dropped.",
+            "date",
+            True,
+        ),  # a sentence with numbers is fine
         (["1.3 million dollars"], "approximately 1.3 million dollars annually from 2004", "figure", True),
         (["KAIST", "Korea Advanced Institute of Science and Technology"], "kaist", "table", True),
         (["New Community Movement"], "the New Community Movement (Saemaul Undong)", "program", True),
-        (["Cheonan, Asan, and Jochiwon"], "Cheonan", "entity", True),  # the system answer is part of the gold
+        (["Korean Agricultural Cooperative (Nonghyup)"], "Korean Agricultural Cooperative", "entity", True),
+        (["Cheonan, Asan, and Jochiwon"], "Cheonan", "entity", False),  # one of three is not the answer
+        (["three to five million dollars per year"], "three", "figure", False),
         (["1972-81"], "1972-1981", "date", True),  # years compared
         (["1972-81"], "1972-1981", "figure", False),  # ... for dates only
         (["2003–2007"], "2003-2007", "date", True),
@@ -135,7 +145,9 @@ def test_key_span_and_citation():
     assert not m.cites("Total 9 13 33 59 185 239", ["49"], quote)
     long_quote = "the city lacked the financial resources and the confidence needed to start independent policies"
     assert m.key_span(["no money"], long_quote) == long_quote  # the answer is not in the quote
-    assert m.cites("In short, the city lacked the financial resources and the confidence needed.", ["no money"], long_quote)
+    assert m.cites(
+        "In short, the city lacked the financial resources and the confidence needed.", ["no money"], long_quote
+    )
     assert not m.cites(None, ["49"], quote)
 
 
@@ -215,7 +227,9 @@ def test_readme_block_is_replaced_only_between_markers(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"# T\n\nintro\n{README_START}\nold table\n{README_END}\n\nrest\n", encoding="utf-8")
     update_readme(readme, "| new | table |")
-    assert readme.read_text(encoding="utf-8") == f"# T\n\nintro\n{README_START}\n| new | table |\n{README_END}\n\nrest\n"
+    assert (
+        readme.read_text(encoding="utf-8") == f"# T\n\nintro\n{README_START}\n| new | table |\n{README_END}\n\nrest\n"
+    )
     plain = tmp_path / "PLAIN.md"
     plain.write_text("no markers\n", encoding="utf-8")
     with pytest.raises(ValueError, match="eval-table"):

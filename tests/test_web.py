@@ -245,3 +245,16 @@ def test_the_form_never_fails(client, q, year):
     params = {"q": q} if year is None else {"q": q, "year_from": year}
     r = client.get("/", params=params)
     assert r.status_code in (200, 422)
+
+
+def test_span_helpers_keep_every_character():
+    from qa_service.web.pages import segments, split_span, tidy
+
+    assert split_span("abcdef", 10, 12, 14) == ("ab", "cd", "ef")
+    assert split_span("abcdef", 10, 8, 12) is None and split_span("abcdef", 10, 14, 12) is None
+    segs = segments("0123456789", {3: "sec-0", 6: "sec-1"}, (2, 8))
+    assert "".join(s.text for s in segs) == "0123456789"
+    assert "".join(s.text for s in segs if s.mark) == "234567"
+    assert [s.mark_id for s in segs if s.mark_id] == ["hl"]
+    assert [s.anchor for s in segs if s.anchor] == ["sec-0", "sec-1"]
+    assert tidy("a\n\n\n\n\tb") == "a\n\n\tb"

@@ -120,7 +120,9 @@ def stop_server(server: Server, timeout: float = 15.0) -> None:
 
 
 @contextlib.contextmanager
-def running_server(settings: Settings, workers: int, log_path: Path, question: str, timeout: float = 120.0) -> Iterator[Server]:
+def running_server(
+    settings: Settings, workers: int, log_path: Path, question: str, timeout: float = 120.0
+) -> Iterator[Server]:
     """A server that has answered one question; stopped when the block ends, whatever happens in it."""
     started = time.perf_counter()
     server = start_server(settings, workers, log_path)

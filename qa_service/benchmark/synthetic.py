@@ -186,8 +186,15 @@ def write_pdf_corpus(
             total_words += words
             canvas.showPage()
         canvas.save()
-        sources.append({"id": doc_id, "file": f"{doc_id}.pdf", "title": f"Synthetic cluster-policy report {d + 1}",
-                        "year": 2000 + d % 25, "kind": "synthetic PDF"})  # fmt: skip
+        sources.append(
+            {
+                "id": doc_id,
+                "file": f"{doc_id}.pdf",
+                "title": f"Synthetic cluster-policy report {d + 1}",
+                "year": 2000 + d % 25,
+                "kind": "synthetic PDF",
+            }
+        )
     (dest / "sources.json").write_text(json.dumps(sources, indent=1), encoding="utf-8")
     return SyntheticCorpus(dest, documents, documents * pages_per_document, total_words)
 

@@ -89,6 +89,6 @@ def serve(
 
 
 def main() -> None:
-    from qa_service.cli import eval_cmd, query  # noqa: F401  (importing a command module registers its commands)
+    from qa_service.cli import bench_cmd, eval_cmd, query  # noqa: F401  (importing a command module registers its commands)
 
     app()

@@ -27,7 +27,9 @@ from qa_service.numbers import numbers_in
 PARTIAL_MIN_TOKENS = 8
 PARTIAL_SHARE = 0.6
 EXPLANATION_OVERLAP = 0.5
+PART_OF_GOLD = 0.5  # an answer inside the gold one must hold half its content words
 MAX_EXTRA_NUMBERS = 2  # an answer may add a year or a unit count, not list a table row
+NUMBER_LIST_SHARE = 1 / 3  # ... a sentence with several numbers is still an answer
 NUMBER_TOLERANCE = 1e-6  # relative; float noise only: 2004 is not 2005
 RETRIEVAL_METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 
@@ -171,10 +173,11 @@ def answer_matches(candidates: Sequence[str], system: str | None, qtype: str = "
     """Whether the system answer matches the gold answer or an alias (``candidates``).
 
     Any one rule suffices: a candidate occurs in the answer; the answer (4+ characters) occurs in a
-    candidate; every number of a candidate occurs, by value, among the answer's numbers; for
+    candidate and covers at least half of its content words ("Korean Agricultural Cooperative" for
+    "Korean Agricultural Cooperative (Nonghyup)", not "Cheonan" for "Cheonan, Asan, and Jochiwon"); every number of a candidate occurs, by value, among the answer's numbers; for
     ``date`` questions, every year of a candidate occurs among the answer's years. When a candidate
-    holds numbers, an answer with more than ``MAX_EXTRA_NUMBERS`` other distinct numbers is not
-    credited through that candidate.
+    holds numbers, an answer that is a list of numbers (more than ``MAX_EXTRA_NUMBERS`` besides the
+    candidate's, and at least ``NUMBER_LIST_SHARE`` of its words) is not credited through it.
     """
     if not system or not system.strip():
         return False
@@ -184,9 +187,11 @@ def answer_matches(candidates: Sequence[str], system: str | None, qtype: str = "
     for cand in candidates:
         gold = answer_form(cand)
         want = answer_numbers(cand)
-        if not gold or (want and len(set(got_numbers)) > len(set(want)) + MAX_EXTRA_NUMBERS):
+        if not gold or (want and _number_list(got, got_numbers, len(set(want)))):
             continue  # a run of numbers (a whole table row) is not an answer to "how many"
-        if contains_bounded(got, gold) or (len(got) >= 4 and contains_bounded(gold, got)):
+        if contains_bounded(got, gold):
+            return True
+        if len(got) >= 4 and contains_bounded(gold, got) and content_overlap(cand, system) >= PART_OF_GOLD:
             return True
         if want and all(any(_close(w, g) for g in got_numbers) for w in want):
             return True
@@ -201,6 +206,11 @@ def explanation_matches(evidence: str | None, texts: Iterable[str | None]) -> bo
     if not evidence:
         return False
     return any(t and content_overlap(evidence, t) >= EXPLANATION_OVERLAP for t in texts)
+
+
+def _number_list(form: str, numbers: Sequence[float], wanted: int) -> bool:
+    distinct = len(set(numbers))
+    return distinct > wanted + MAX_EXTRA_NUMBERS and distinct >= NUMBER_LIST_SHARE * len(_TOKEN.findall(form))
 
 
 def _close(a: float, b: float) -> bool:

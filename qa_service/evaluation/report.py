@@ -173,11 +173,12 @@ _METHOD = """\
   without looking at any ranking; metrics are computed by ranx. Unanswerable questions have no qrels and are left
   out of the retrieval metrics.
 - **Answers**: `QAService.ask(question, top_k=5)`, the call the API makes. An answer is correct when it was
-  found and the normalised gold answer or an alias occurs in it, it (4+ characters) occurs in the gold answer,
-  every number of the gold answer occurs among its numbers by value ("2,330" = "2330", "2.5 million" =
-  2,500,000), or, for dates, every year of the gold answer occurs in it. An answer listing more than two numbers
-  beyond those of the gold answer (a whole table row) is not credited. Explanation questions also pass when the
-  answer or the top passage's evidence sentence covers at least half of the gold quote's content words, a
+  found and one rule holds, after normalisation: the gold answer or an alias occurs in it; it (4+ characters)
+  occurs in the gold answer and holds at least half of its content words; every number of the gold answer occurs
+  among its numbers by value ("2,330" = "2330", "2.5 million" = 2,500,000); or, for dates, every year of the gold
+  answer occurs in it. An answer that is a list of numbers (more than two beyond the gold answer's, and a third of
+  its words or more: a table row) is not credited through a numeric gold answer. Explanation questions also pass
+  when the answer or the top passage's evidence sentence covers at least half of the gold quote's content words, a
   lenient proxy for free text. Korean questions follow the same rules.
 - **Abstention**: precision = correct "not found" / all "not found"; recall = correct "not found" /
   unanswerable questions; false abstentions = "not found" on answerable questions.

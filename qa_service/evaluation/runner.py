@@ -61,7 +61,9 @@ def parse_gates(specs: Iterable[str], modes: Sequence[str] = MODES) -> dict[str,
     return gates
 
 
-def failed_gates(headline: Mapping[str, float | None], gates: Mapping[str, float]) -> list[tuple[str, float | None, float]]:
+def failed_gates(
+    headline: Mapping[str, float | None], gates: Mapping[str, float]
+) -> list[tuple[str, float | None, float]]:
     """(metric, value, minimum) for each gate not met; an undefined metric (None) fails its gate."""
     return [(k, headline.get(k), v) for k, v in gates.items() if headline.get(k) is None or headline[k] < v]
 
@@ -248,8 +250,10 @@ def _config(service, questions_file, n: int, k: int, top_k: int, modes: Sequence
         "questions_file": str(questions_file) if questions_file else None,
         "questions": n,
         "index": {key: manifest.get(key) for key in ("model", "corpus_hash", "counts", "built_at") if key in manifest},
-        "settings": {key: getattr(s, key) for key in ("embedder", "chunk_words", "chunk_overlap", "candidates", "rrf_k",
-                                                        "abstain_threshold")},  # fmt: skip
+        "settings": {
+            key: getattr(s, key)
+            for key in ("embedder", "chunk_words", "chunk_overlap", "candidates", "rrf_k", "abstain_threshold")
+        },
         "search_k": k,
         "ask_top_k": top_k,
         "modes": list(modes),

@@ -75,7 +75,7 @@ async def _unknown_document(request: Request, exc: Exception) -> Response:
 
 
 async def _no_index(request: Request, exc: Exception) -> Response:
-    log.error("service unavailable: %s", exc)
+    log.warning("service unavailable: %s", exc)
     return _respond(request, 503, str(exc), "index_unavailable")
 
 

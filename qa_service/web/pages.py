@@ -30,12 +30,13 @@ EXAMPLES = (
     "How many companies do Korea's 30 industrial complexes host?",
     "How many regional industrial clusters were operational as of September 2024?",
     "What was the total budget allocated to regional industrial clusters over 2021-2025?",
-    "Why did the Roh government's cluster programs fall short?",
+    "How many Technoparks did the Industry ministry create?",
+    "When was the Daedeok Science Town built?",
     "대전의 산업 클러스터 정책은 무엇인가?",
 )
 FACT_KINDS = ("money", "count", "percent", "area", "population", "date", "period", "entity", "table_cell")
 FACTS_PER_PAGE = 50
-_BLANK_LINES = re.compile(r"\n[ \t\u00a0]*(?:\n[ \t\u00a0]*){2,}")
+_BLANK_LINES = re.compile(r"\n(?:[ \t\u00a0]*\n){2,}")
 
 
 class Segment(NamedTuple):

@@ -1,0 +1,120 @@
+"""HTTP load: a real ``qa-service serve`` and locust (headless, in another process) against it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qa_service.benchmark.procs import running_server
+from qa_service.benchmark.stats import summary
+from qa_service.config import Settings
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+def run_locust(url: str, users: int, seconds: float, questions_file: Path, out_prefix: Path) -> dict[str, Any]:
+    """One locust run of ``users`` concurrent users for ``seconds``; throughput, percentiles and errors."""
+    samples_file = out_prefix.with_suffix(".samples.json")
+    cmd = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{seconds:g}s",
+        "--host",
+        url,
+        "--csv",
+        str(out_prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--stop-timeout",
+        "10",
+        "--exit-code-on-error",
+        "0",
+    ]
+    env = {"BENCH_QUESTIONS": str(questions_file), "BENCH_SAMPLES": str(samples_file)}
+    done = subprocess.run(
+        cmd, env={**os.environ, **env}, capture_output=True, text=True, timeout=seconds + 120, check=False
+    )
+    if done.returncode != 0 or not samples_file.exists():
+        raise RuntimeError(f"locust failed ({done.returncode}): {done.stderr[-2000:]}")
+    data = json.loads(samples_file.read_text())
+    samples = data["samples"]
+    aggregated = _csv_row(Path(f"{out_prefix}_stats.csv"), "Aggregated")
+    ok = [s for s in samples if s[2]]
+    errors: dict[str, int] = {}
+    for s in samples:
+        if not s[2]:
+            key = f"{s[0]}: {s[3]}"
+            errors[key] = errors.get(key, 0) + 1
+    by_endpoint = {
+        name: {"requests": sum(1 for s in samples if s[0] == name), **summary([s[1] for s in ok if s[0] == name])}
+        for name in sorted({s[0] for s in samples})
+    }
+    return {
+        "users": users,
+        "seconds": seconds,
+        "requests": len(samples),
+        "failures": len(samples) - len(ok),
+        "requests_per_s": round(float(aggregated["Requests/s"]), 2) if aggregated else None,
+        "latency_ms": summary([s[1] for s in ok]),
+        "by_endpoint": by_endpoint,
+        "errors": errors,
+        "loadgen_cpu_percent_max": round(max(data["cpu_percent"]), 1) if data["cpu_percent"] else None,
+    }
+
+
+def _csv_row(path: Path, name: str) -> dict[str, str] | None:
+    if not path.exists():
+        return None
+    with path.open(newline="") as fh:
+        return next((row for row in csv.DictReader(fh) if row.get("Name") == name), None)
+
+
+def bench_http(
+    settings: Settings,
+    questions: Sequence[str],
+    work_dir: Path,
+    workers: Sequence[int] = (1, 2),
+    users: Sequence[int] = (1, 8, 32),
+    seconds: float = 15.0,
+    say: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Throughput and latency at each concurrency, for a server with each number of workers.
+
+    The server is started with ``--no-build`` over ``settings.index_dir`` and stopped after its runs.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    questions_file = work_dir / "questions.json"
+    questions_file.write_text(json.dumps(list(questions), ensure_ascii=False), encoding="utf-8")
+    runs = []
+    for n_workers in workers:
+        log_path = work_dir / f"server-{n_workers}w.log"
+        with running_server(settings, n_workers, log_path, questions[0]) as server:
+            say(f"http: server with {n_workers} worker(s) answered after {server.ready_s:.1f} s")
+            for n_users in users:
+                result = run_locust(
+                    server.url, n_users, seconds, questions_file, work_dir / f"locust-{n_workers}w-{n_users}u"
+                )
+                result["workers"] = n_workers
+                runs.append(result)
+                lat = result["latency_ms"]
+                say(
+                    f"http: {n_workers}w x {n_users} users: {result['requests_per_s']} req/s, p50 {lat.get('p50')} "
+                    f"p95 {lat.get('p95')} ms, {result['failures']} failure(s)"
+                )
+    return {"endpoints": ["POST /api/ask", "GET /api/search"], "runs": runs}
