@@ -179,10 +179,7 @@ def name_start_before(text: str, pos: int, allow_commas: bool = False, max_words
             break
     # A name starts with a capitalised content word: trim connectors, commas, numbers and function words.
     while chosen and (
-        chosen[-1][1].lower() in STOPWORDS
-        or chosen[-1][1] == ","
-        or chosen[-1][1].isdigit()
-        or chosen[-1][1] == "&"
+        chosen[-1][1].lower() in STOPWORDS or chosen[-1][1] == "," or chosen[-1][1].isdigit() or chosen[-1][1] == "&"
     ):
         chosen.pop()
     words = [t for _, t in chosen if t[0].isalnum()]
@@ -482,9 +479,7 @@ def _merge_undefined_acronyms(texts: list[str], groups: _Groups) -> None:
                 acronyms = [re.sub(r"[^a-z0-9]", "", n.lower()) for n in names if is_acronym(n)]
                 fulls = [n for n in names if not is_acronym(n)]
                 close = any(_is_subsequence(a, letters) or _is_subsequence(letters, a) for a in acronyms)
-                fit = any(
-                    fits_acronym(token, f, missing=0) and len(letters) - len(_initials(f)) <= 2 for f in fulls
-                )
+                fit = any(fits_acronym(token, f, missing=0) and len(letters) - len(_initials(f)) <= 2 for f in fulls)
                 if close and fit:
                     matches.append(root)
             if len(matches) == 1:

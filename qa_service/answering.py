@@ -110,9 +110,7 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
         score += 0.4 * len(clause_terms & qterms) / len(qterms)
     if fact.value is not None and fact.kind != "date" and any(abs(fact.value - n) < 1e-9 for n in qnums):
         return None  # the question already states this number: it is not the answer
-    if fact.kind in ("date", "period") and fact.date_start and any(
-        str(int(n)) == fact.date_start[:4] for n in qnums
-    ):
+    if fact.kind in ("date", "period") and fact.date_start and any(str(int(n)) == fact.date_start[:4] for n in qnums):
         return None
     if fact.kind == "count" and fact.unit:
         score += 0.35 if _stems(fact.unit) & qterms else -0.1

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     candidates: int = Field(30, ge=5, le=500, description="Candidates each retriever passes to fusion.")
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
     abstain_threshold: float = Field(
-        0.35, ge=0.0, le=1.0, description="Confidence below which ask() answers 'not found'."
+        0.25, ge=0.0, le=1.0, description="Confidence below which ask() answers 'not found'."
     )
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")

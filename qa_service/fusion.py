@@ -9,7 +9,7 @@ def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[f
     """Fuse ranked lists: each item scores ``sum(w / (k + rank))`` over the lists that hold it (rank from 1)."""
     if k < 1:
         raise ValueError(f"rrf k must be >= 1, got {k}")
-    weights = weights or [1.0] * len(rankings)
+    weights = [1.0] * len(rankings) if weights is None else list(weights)
     if len(weights) != len(rankings):
         raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
     scores: dict = {}

@@ -7,6 +7,7 @@ bigrams of Hangul words so a Korean query matches inflected Korean text.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -14,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-_TOKEN = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[가-힣]+|\w+")
+# bm25s sets its own logger to DEBUG on import; its progress lines are not ours to print.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+_TOKEN = re.compile(r"[A-Za-z]&[A-Za-z]\b|[A-Za-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[가-힣]+|\w+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
@@ -49,7 +53,8 @@ def analyze(text: str) -> list[str]:
     terms = _stemmer().stemWords(words) if words else []
     for word in hangul:
         terms.append(word)
-        terms.extend(word[i : i + 2] for i in range(len(word) - 1))
+        if len(word) > 2:  # a two-syllable word is its own only bigram
+            terms.extend(word[i : i + 2] for i in range(len(word) - 1))
     return terms
 
 
@@ -112,6 +117,4 @@ class LexicalIndex:
         n = scores["num_docs"]
         indptr = np.asarray(scores["indptr"])
         df = np.diff(indptr)
-        return {
-            t: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in self._vocab.items() if i < len(df)
-        }
+        return {t: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for t, i in self._vocab.items() if i < len(df)}

@@ -9,29 +9,47 @@ _HANGUL = re.compile(r"[가-힣]")
 
 # (answer type, pattern): the first that matches wins, so the specific come first.
 _RULES: tuple[tuple[str, str], ...] = (
-    ("date", r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
-     r"(over|during|for) (what|which) (period|years)|what (period|years))\b"),
-    ("explanation", r"^\s*(why|how come)\b|\bwhat (went wrong|problems?|difficult|issues?|challenges?|lessons?|"
-     r"criticism|recommend|did .* (recommend|conclude|find|argue|propose|suggest))|\b(explain|describe|purpose|"
-     r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea)\b"),
+    (
+        "date",
+        r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
+        r"(over|during|for) (what|which) (period|years)|what (period|years))\b",
+    ),
+    (
+        "explanation",
+        r"^\s*(why|how come)\b|\bwhat (went wrong|problems?|difficult|issues?|challenges?|lessons?|"
+        r"criticism|recommend|did .* (recommend|conclude|find|argue|propose|suggest))|\b(explain|describe|purpose|"
+        r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea)\b",
+    ),
     ("percent", r"\b(percent(age)?|per ?cent|share|proportion|rate)\b|%"),
-    ("money", r"\bhow much\b.*\b(money|fund|budget|invest|grant|spend|spent|cost|paid|won|dollars?|receive|get|"
-     r"allocat|provide)|\b(budget|funding|funds?|investment|grant|money|dollars?|won|cost|amount|spend|"
-     r"spending|allocat\w*)\b.*\?|\bhow much\b"),
+    (
+        "money",
+        r"\bhow much\b.*\b(money|fund|budget|invest|grant|spend|spent|cost|paid|won|dollars?|receive|get|"
+        r"allocat|provide)|\b(budget|funding|funds?|investment|grant|money|dollars?|won|cost|amount|spend|"
+        r"spending|allocat\w*)\b.*\?|\bhow much\b",
+    ),
     ("area", r"\b(how (large|big)|area|size|square|km2|km²|sq\.? ?m)\b"),
     ("population", r"\b(population|how many (people|residents|inhabitants)|inhabitants|residents)\b"),
     ("count", r"\bhow many\b|\bnumber of\b|\bcount\b"),
-    ("date", r"^\s*when\b|\b(what|which|in what) (year|month|date|period|decade|years)\b|\bsince when\b|"
-     r"\bhow long\b|\bwhen (was|were|did|does|is|had)\b|\b(began|begin|start|started|completed|launched|"
-     r"founded|established|created)\b.*\bwhen\b"),
-    ("entity", r"^\s*(who|whom|which|what (agency|ministry|ministries|organi[sz]ation|institution|body|committee|"
-     r"program|programme|project|plan|university|universities|city|cities|region|company|companies|agencies|"
-     r"institute|industr\w*|cluster|zone|district|government))\b|\bwho\b|\bwhich\b|\bname (the|of)\b|"
-     r"\bwhat (is|was|were|are) (the )?(name|acronym|abbreviation)"),
+    (
+        "date",
+        r"^\s*when\b|\b(what|which|in what) (year|month|date|period|decade|years)\b|\bsince when\b|"
+        r"\bhow long\b|\bwhen (was|were|did|does|is|had)\b|\b(began|begin|start|started|completed|launched|"
+        r"founded|established|created)\b.*\bwhen\b",
+    ),
+    (
+        "entity",
+        r"^\s*(who|whom|which|what (agency|ministry|ministries|organi[sz]ation|institution|body|committee|"
+        r"program|programme|project|plan|university|universities|city|cities|region|company|companies|agencies|"
+        r"institute|industr\w*|cluster|zone|district|government))\b|\bwho\b|\bwhich\b|\bname (the|of)\b|"
+        r"\bwhat (is|was|were|are) (the )?(name|acronym|abbreviation)",
+    ),
 )
 _KOREAN_RULES: tuple[tuple[str, str], ...] = (
-    ("date", r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
-     r"(over|during|for) (what|which) (period|years)|what (period|years))\b"),
+    (
+        "date",
+        r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
+        r"(over|during|for) (what|which) (period|years)|what (period|years))\b",
+    ),
     ("explanation", r"왜|이유|원인|문제|평가|결론|주장"),
     ("money", r"얼마|예산|금액|달러|원은"),
     ("count", r"몇\s*(개|명|곳|건|팀)|수는|개수"),

@@ -239,7 +239,10 @@ class Retriever:
                     lexical_score=round(lex_score[ci], 4) if ci in lex_score else None,
                     lexical_rank=lex_rank.get(ci),
                     evidence=evidence,
-                    extra={"evidence_cosine": round(best[ci].cosine, 4), "evidence_coverage": round(best[ci].coverage, 4)}
+                    extra={
+                        "evidence_cosine": round(best[ci].cosine, 4),
+                        "evidence_coverage": round(best[ci].coverage, 4),
+                    }
                     if ci in best
                     else {},
                 )

@@ -40,7 +40,9 @@ class Filters(BaseModel):
 
 
 class AskRequest(Filters):
-    question: str = Field(..., description="A question in English (Korean works on Korean text).", max_length=MAX_QUESTION_CHARS)
+    question: str = Field(
+        ..., description="A question in English (Korean works on Korean text).", max_length=MAX_QUESTION_CHARS
+    )
     top_k: int = Field(5, ge=1, le=50, description="How many cited passages to return (1-50).")
 
     @field_validator("question")

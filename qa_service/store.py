@@ -54,6 +54,8 @@ def pipeline_hash() -> str:
             digest.update(source.name.encode())
             digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
+
+
 REQUIRED_FILES = (
     "manifest.json", "documents.jsonl", "chunks.jsonl", "tables.jsonl", "facts.jsonl", "aliases.json",
     "chunks.faiss", "units.json", "units.npy", "bm25",

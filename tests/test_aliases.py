@@ -72,9 +72,7 @@ def test_letters_must_fit() -> None:
 
 def test_is_acronym() -> None:
     assert is_acronym("NCDA") and is_acronym("GG30") and is_acronym("LINs") and is_acronym("R&D")
-    assert (
-        not is_acronym("Morgan") and not is_acronym("II") and not is_acronym("1997") and not is_acronym("a")
-    )
+    assert not is_acronym("Morgan") and not is_acronym("II") and not is_acronym("1997") and not is_acronym("a")
 
 
 def test_expand_adds_other_forms() -> None:

@@ -342,9 +342,7 @@ def _doc_with_table() -> tuple[Document, list[Chunk]]:
         line_start = text.index("\t".join(row))
         offset = line_start + len(row[0]) + 1
         for c, value in enumerate(row[1:], start=1):
-            cells.append(
-                TableCell(row=row[0], column=rows[0][c], value=value, start=offset, end=offset + len(value))
-            )
+            cells.append(TableCell(row=row[0], column=rows[0][c], value=value, start=offset, end=offset + len(value)))
             offset += len(value) + 1
     table_start = text.index(caption)
     table = Table(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qa_service.cli.common import console, fail_on_errors, open_service, settings_or_exit
+from qa_service.cli.common import console, fail_on_errors, settings_or_exit
 
 app = typer.Typer(
     name="qa-service",

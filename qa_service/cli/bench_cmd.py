@@ -41,8 +41,8 @@ def bench(
 ) -> None:
     """Measure ingest, in-process latency, HTTP load, vector-index scale and cold start against targets."""
     from qa_service.benchmark.report import write_report
-    from qa_service.benchmark.targets import failures, targets
     from qa_service.benchmark.runner import SECTIONS, BenchOptions, run_bench
+    from qa_service.benchmark.targets import failures, targets
 
     skipped = frozenset(s.strip().replace("-", "_") for s in skip.split(",") if s.strip())
     if skipped - set(SECTIONS):

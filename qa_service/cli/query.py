@@ -100,8 +100,9 @@ def search(
 
 @app.command()
 def facts(
-    kind: Annotated[str | None, typer.Option(help="money, count, percent, area, population, date, period, "
-                                                  "entity or table_cell.")] = None,  # fmt: skip
+    kind: Annotated[
+        str | None, typer.Option(help="money, count, percent, area, population, date, period, entity or table_cell.")
+    ] = None,
     entity: Annotated[str | None, typer.Option(help="Any name or acronym of an entity.")] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
     year: Annotated[int | None, typer.Option(help="Facts about this year.")] = None,

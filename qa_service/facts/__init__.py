@@ -66,9 +66,7 @@ def _fact(found: Found, text: str, base: int, doc_id: str, chunk_id: str | None 
     )
 
 
-def extract_text_facts(
-    text: str, base: int = 0, doc_id: str = "", aliases: AliasTable | None = None
-) -> list[Fact]:
+def extract_text_facts(text: str, base: int = 0, doc_id: str = "", aliases: AliasTable | None = None) -> list[Fact]:
     """Facts in ``text`` whose offsets are ``base + position`` (``text`` is a slice starting at ``base``).
 
     Without ``aliases`` the alias table is mined from ``text`` itself. ``chunk_id`` is left empty.
@@ -104,9 +102,7 @@ def extract_facts(doc: Document, chunks: Sequence[Chunk], aliases: AliasTable | 
     cell tied to the table's chunk. Without ``aliases`` the table is mined from the document alone."""
     aliases = aliases if aliases is not None else mine_aliases([doc.text])
     finder = _ChunkFinder([c for c in chunks if c.doc_id == doc.doc_id])
-    facts = [
-        _fact(f, doc.text, 0, doc.doc_id, finder.find(f.start, f.end)) for f in find_all(doc.text, aliases)
-    ]
+    facts = [_fact(f, doc.text, 0, doc.doc_id, finder.find(f.start, f.end)) for f in find_all(doc.text, aliases)]
     by_table = table_chunk_ids(chunks)
     for table in doc.tables:
         chunk_id = by_table.get(table.table_id) or finder.find(table.start, table.end)

@@ -62,9 +62,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("korean", re.compile(rf"(?P<y>{_YEAR})년\s*(?:(?P<mo>\d{{1,2}})월(?:\s*(?P<d>\d{{1,2}})일)?|도)?")),
     (
         "day_range",
-        re.compile(
-            rf"\b{_MONTH.format('m')}\s+(?P<d1>\d{{1,2}})\s*[-–~]\s*(?P<d2>\d{{1,2}}),?\s+(?P<y>{_YEAR})\b"
-        ),
+        re.compile(rf"\b{_MONTH.format('m')}\s+(?P<d1>\d{{1,2}})\s*[-–~]\s*(?P<d2>\d{{1,2}}),?\s+(?P<y>{_YEAR})\b"),
     ),
     ("day", re.compile(rf"\b{_MONTH.format('m')}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})\b")),
     ("day", re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH.format('m')},?\s+(?P<y>{_YEAR})\b")),
@@ -88,9 +86,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "decade",
-        re.compile(
-            r"(?i:\b(?P<part>early|mid|late)[\s-]+)?(?<![\w+./$#'’])(?P<y>1[89]\d0|20\d0)(?:'s|’s|s)\b"
-        ),
+        re.compile(r"(?i:\b(?P<part>early|mid|late)[\s-]+)?(?<![\w+./$#'’])(?P<y>1[89]\d0|20\d0)(?:'s|’s|s)\b"),
     ),
     (
         "qualified",
@@ -177,9 +173,7 @@ def find_structured_dates(text: str, claims: Claims) -> list[Found]:
 
 
 _BARE_YEAR = re.compile(rf"{_BEFORE}(?P<y>{_YEAR}){_AFTER}")
-_TEMPORAL = re.compile(
-    r"\b(?:in|since|by|from|until|till|during|before|after|of|year|years|circa|c\.)\s*$", re.I
-)
+_TEMPORAL = re.compile(r"\b(?:in|since|by|from|until|till|during|before|after|of|year|years|circa|c\.)\s*$", re.I)
 _PAGE = re.compile(r"(?:\bpp?\.|\bpages?|\bvol\.?|\bno\.|\btel\.?|\bfax)\s*$", re.IGNORECASE)
 _CITE_AFTER = re.compile(r"^[a-z]?\s*(?:[;)]|:\s*\d|,\s*pp?\.)")
 _CITE_BEFORE = re.compile(r"[A-Z][\w'’\-]*(?:\s+et\s+al\.?)?,?\s*\(?\s*$")

@@ -139,12 +139,7 @@ def _split(run: list[_Tok]) -> list[list[_Tok]]:
 
 def _is_filler(tok: _Tok) -> bool:
     low = tok.text.lower()
-    return (
-        low in STOPWORDS
-        or low in CONNECTORS
-        or not tok.text[0].isalnum()
-        or parse_number(tok.text) is not None
-    )
+    return low in STOPWORDS or low in CONNECTORS or not tok.text[0].isalnum() or parse_number(tok.text) is not None
 
 
 def _entity_in(run: list[_Tok]) -> tuple[int, int, str] | None:
@@ -199,9 +194,7 @@ def _pattern_candidates(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _group_types(
-    text: str, aliases: AliasTable, mentions: list[tuple[int, int, str]]
-) -> dict[str, str | None]:
+def _group_types(text: str, aliases: AliasTable, mentions: list[tuple[int, int, str]]) -> dict[str, str | None]:
     """Type of each known name: the head noun written after its mentions ("NURI program"), else its own."""
     votes: dict[str, Counter[str]] = {}
     for _start, end, canonical in mentions:

@@ -26,9 +26,7 @@ _POP_LABEL = re.compile(
     r"(?:about|around|approximately|almost|nearly|over|some|roughly|more\s+than)?\s*$",
     re.IGNORECASE,
 )
-_PEOPLE = re.compile(
-    r"\s+(?:(?P<always>residents|inhabitants|population)|(?P<maybe>people|persons|citizens))\b"
-)
+_PEOPLE = re.compile(r"\s+(?:(?P<always>residents|inhabitants|population)|(?P<maybe>people|persons|citizens))\b")
 _MIN_PEOPLE = 10_000  # below this, "40 people" is a head count, not a population
 
 

@@ -47,9 +47,7 @@ _WORDS = {
     "rmb": "CNY",
     "cny": "CNY",
 }
-_PREFIX = re.compile(
-    r"(?:(?<![A-Za-z])(?:US|U\.S\.)\s?\\?\$|\\?\$|₩|€|£|¥|\b(?:USD|KRW|EUR|GBP|JPY|CNY|RMB))\s?$"
-)
+_PREFIX = re.compile(r"(?:(?<![A-Za-z])(?:US|U\.S\.)\s?\\?\$|\\?\$|₩|€|£|¥|\b(?:USD|KRW|EUR|GBP|JPY|CNY|RMB))\s?$")
 _SUFFIX = re.compile(
     r"\s{1,4}(?:(?:US|U\.S\.)\s+)?"
     r"(?P<cur>dollars?|won|euros?|yen|pounds?|yuan|renminbi|USD|KRW|EUR|GBP|JPY|CNY|RMB)\b"
@@ -78,9 +76,7 @@ def _per(text: str, end: int) -> str | None:
     if not m:
         return None
     word = next(v for v in m.groupdict().values() if v).lower()
-    return {"annum": "year", "annually": "year", "yearly": "year", "yr": "year", "monthly": "month"}.get(
-        word, word
-    )
+    return {"annum": "year", "annually": "year", "yearly": "year", "yr": "year", "monthly": "month"}.get(word, word)
 
 
 def _amount(text: str, n: NumberSpan) -> Found | None:
@@ -124,9 +120,7 @@ def find_money(text: str, numbers: list[NumberSpan], claims: Claims) -> list[Fou
         if i in found:
             last = found[i]
         elif last and n.start - last.end <= _INHERIT_WINDOW and _bare_scaled(text, n):
-            found[i] = last = Found(
-                "money", n.start, n.end, value=n.value, unit=last.unit, per=_per(text, n.end)
-            )
+            found[i] = last = Found("money", n.start, n.end, value=n.value, unit=last.unit, per=_per(text, n.end))
     # The low end of a range shares the high end's scale, currency and rate.
     for i in range(len(numbers) - 1, 0, -1):
         hi, lo = numbers[i], numbers[i - 1]

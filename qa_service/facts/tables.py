@@ -25,9 +25,7 @@ def table_chunk_ids(chunks: Sequence[Chunk]) -> dict[str, str]:
     return {c.table_id: c.chunk_id for c in chunks if c.kind == "table" and c.table_id}
 
 
-def cell_facts(
-    doc: Document, table: Table, chunk_id: str | None, find: Callable[[str], list[Found]]
-) -> list[Fact]:
+def cell_facts(doc: Document, table: Table, chunk_id: str | None, find: Callable[[str], list[Found]]) -> list[Fact]:
     """Facts for every cell of ``table``; ``find`` reads the measures inside a cell's text."""
     out = []
     for cell in table.cells:

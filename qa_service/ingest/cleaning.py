@@ -149,7 +149,7 @@ def _continues(prev: str, nxt: str, paragraph: int = 0) -> bool:
     if "\t" in prev or "\t" in nxt or _TERMINAL.search(prev) or _LIST_MARKER.match(nxt):
         return False
     first = nxt[0]
-    if first.islower() or first in "&(" and not re.match(r"\(\d", nxt):
+    if first.islower() or (first in "&(" and not re.match(r"\(\d", nxt)):
         return True
     last_word = re.sub(r"\W+$", "", prev.rsplit(" ", 1)[-1]).lower()
     if prev.endswith((",", "-", "–")) or last_word in _CONNECTORS:

@@ -35,7 +35,7 @@ def _looks_like_title(line: str) -> bool:
     words = line.split()
     if not words or len(words) > _MAX_TITLE_WORDS or len(line) > 100 or "\t" in line:
         return False
-    if re.search(r"[.!?,;]$", line) or line.startswith(("-", "*", "(")) and not _NUMBERED.match(line):
+    if re.search(r"[.!?,;]$", line) or (line.startswith(("-", "*", "(")) and not _NUMBERED.match(line)):
         return False
     letters = [w for w in words if w[:1].isalpha()]
     if not letters or not letters[0][:1].isupper():
@@ -57,7 +57,7 @@ def find_sections(text: str) -> tuple[Section, ...]:
     if len(numbered) < 2:
         heads = []
         for i, (start, _end, line) in enumerate(lines):
-            if not _looks_like_title(line) or ":" in line[:-1] and not re.match(r"^[^:]{2,40}: \S", line):
+            if not _looks_like_title(line) or (":" in line[:-1] and not re.match(r"^[^:]{2,40}: \S", line)):
                 continue
             wide_gap = (i >= 2 and not any(ln for _s, _e, ln in lines[i - 2 : i])) or (
                 i + 3 < len(lines) and not any(ln for _s, _e, ln in lines[i + 1 : i + 3])
