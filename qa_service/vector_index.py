@@ -33,6 +33,9 @@ HNSW_EF_SEARCH = 64  # the starting point of calibration
 IVF_NPROBE = 8
 CALIBRATION_RECALL = 0.96  # a margin over the 0.95 guard for the sampling error of 200 queries
 CALIBRATION_QUERIES = 200
+# Calibration queries are corpus vectors moved to cosine ~0.6 of where they were (noise of norm 1.33), about
+# how close a question is to its best passage; nearer queries overstate recall.
+CALIBRATION_NOISE = 1.33
 EF_SEARCH_STEPS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 NPROBE_STEPS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 KINDS = ("flat", "hnsw", "ivf")
@@ -91,7 +94,7 @@ def build_vector_index(
             index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
             index.cp.niter = 10  # k-means converges enough for routing; 25 (the default) doubles the build
             if n:
-                sample = np.random.default_rng(0).choice(n, size=min(n, 64 * nlist), replace=False)
+                sample = np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False)
                 index.train(vectors[np.sort(sample)])
             index.nprobe = min(IVF_NPROBE, nlist)
             info.update({"nlist": nlist, "nprobe": int(index.nprobe)})
@@ -123,15 +126,15 @@ def calibrate_search(
 ) -> dict[str, Any]:
     """Raise the search breadth until recall@10 on perturbed corpus vectors reaches ``target``.
 
-    The queries are sampled corpus vectors moved to cosine ~0.8 of where they were, so a query is near,
-    not on, its source. Returns what the manifest records (the chosen breadth and the measured recall).
+    The queries are sampled corpus vectors moved to cosine ~0.6 of where they were (``CALIBRATION_NOISE``),
+    so a query is near, not on, its source. Returns what the manifest records (the chosen breadth and the measured recall).
     """
     import faiss
 
     n, dim = vectors.shape
     rng = np.random.default_rng(1)
     pick = rng.choice(n, size=min(n, queries), replace=False)
-    q = vectors[pick] + rng.normal(0, 0.75 / math.sqrt(dim), (len(pick), dim)).astype(np.float32)
+    q = vectors[pick] + rng.normal(0, CALIBRATION_NOISE / math.sqrt(dim), (len(pick), dim)).astype(np.float32)
     q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
     k = min(10, n)
     with omp_threads(os.cpu_count() or 1):

@@ -331,7 +331,7 @@ def _scale(data: dict[str, Any]) -> str:
             "bundled corpus's sentences (when the model is real), the noise follows their covariance (80%) plus "
             f"isotropic noise (20%), spread {data['spread']} per dimension; queries come from the same mixture with "
             "another seed. Build time includes training (IVF); calibration (raising efSearch/nprobe until recall "
-            "on perturbed corpus vectors reaches 0.96) is timed apart. Index MB counts what the index holds (vectors, "
+            "on corpus vectors moved to cosine ~0.6 reaches 0.96) is timed apart. Index MB counts what the index holds (vectors, "
             "graph links, list ids, centroids); RSS growth is the resident set after the build minus before, and "
             "build peak the highest it went during the build (the allocator reuses freed memory, so both are rough). "
             f"Latency is one query at a time on {data['query_threads']} thread(s), as the service searches.",

@@ -103,7 +103,7 @@ def _cloze_question(sentence: str, rng: random.Random) -> str:
 def make_queries(questions_path: Path, sentences: Sequence[str], n: int, seed: int = 13) -> list[Query]:
     """``n`` questions: the eval set's, light rewrites of them, and questions made from corpus sentences.
 
-    A quarter are eval questions (as written, then rewritten), the rest alternate between a topic question
+    A quarter come from the eval set (every other one rewritten), the rest alternate between a topic question
     ("What do the documents say about <3-6 content words of a sentence>?") and a cloze question (a span of a
     sentence with one word replaced by "what").
     """
@@ -116,10 +116,10 @@ def make_queries(questions_path: Path, sentences: Sequence[str], n: int, seed: i
     if not questions and not usable:
         raise ValueError(f"no questions in {path} and no usable sentences to make queries from")
     out: list[Query] = []
-    n_eval = min(len(questions), n // 4) if usable else n
+    n_eval = (n // 4 if usable else n) if questions else 0
     for i in range(n_eval):
         q = questions[i % len(questions)]
-        out.append(Query(q, "eval") if i < len(questions) else Query(_rewrite(q, rng), "eval-rewrite"))
+        out.append(Query(_rewrite(q, rng), "eval-rewrite") if i % 2 else Query(q, "eval"))
     while len(out) < n:
         sentence = rng.choice(usable)
         if len(out) % 2:
@@ -222,7 +222,7 @@ class VectorMixture:
     """
 
     def __init__(
-        self, dim: int, seeds: np.ndarray | None = None, centres: int = 4000, spread: float = 0.035, seed: int = 0
+        self, dim: int, seeds: np.ndarray | None = None, centres: int = 4000, spread: float = 0.04, seed: int = 0
     ) -> None:
         if centres < 1:
             raise ValueError(f"centres must be >= 1, not {centres}")
