@@ -15,8 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-# bm25s sets its own logger to DEBUG on import; its progress lines are not ours to print.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported; its progress lines are not ours to print.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
 
 _TOKEN = re.compile(r"[A-Za-z]&[A-Za-z]\b|[A-Za-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?|[가-힣]+|\w+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -67,9 +73,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        import bm25s
-
-        retriever = bm25s.BM25()
+        retriever = _bm25s().BM25()
         corpus = [analyze(t) or ["__empty__"] for t in texts]
         retriever.index(corpus, show_progress=False)
         return cls(retriever)
@@ -79,9 +83,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder), mmap=False))
+        return cls(_bm25s().BM25.load(str(folder), mmap=False))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every indexed text for the analysed query ``terms``."""
