@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         description="Embedding backend: 'minilm' (sentence-transformers, torch), "
         "'minilm-onnx' (same model, int8 ONNX) or 'hash' (no model; tests only).",
     )
+    embed_threads: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Threads of one ONNX embedding call (minilm-onnx); 0 = onnxruntime's default, all cores.",
+    )
     chunk_words: int = Field(120, ge=20, le=1000, description="Target chunk size in words.")
     chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences shared by consecutive chunks.")
     top_k: int = Field(5, ge=1, le=50, description="Passages returned by default.")

@@ -87,14 +87,14 @@ class HashEmbedder:
         return _normalise(out)
 
 
-def make_embedder(kind: str) -> Embedder:
-    """The embedder named by the ``QA_EMBEDDER`` setting."""
+def make_embedder(kind: str, threads: int = 0) -> Embedder:
+    """The embedder named by the ``QA_EMBEDDER`` setting; ``threads`` > 0 caps the ONNX runtime's threads."""
     if kind == "hash":
         return HashEmbedder()
     if kind == "minilm-onnx":
         from qa_service.onnx_embedding import OnnxMiniLMEmbedder
 
-        return OnnxMiniLMEmbedder()
+        return OnnxMiniLMEmbedder(threads=threads or None)
     if kind == "minilm":
         return MiniLMEmbedder()
     raise ValueError(f"unknown embedder {kind!r}; use 'minilm', 'minilm-onnx' or 'hash'")

@@ -13,6 +13,7 @@ from pathlib import Path
 from qa_service.config import Settings, get_settings
 from qa_service.embedding import Embedder, make_embedder
 from qa_service.errors import InvalidQueryError, UnknownDocumentError
+from qa_service.query_batching import QueryBatcher
 from qa_service.records import Fact, Hit
 from qa_service.retrieval import Filters as RetrievalFilters
 from qa_service.retrieval import Retriever
@@ -61,7 +62,9 @@ class QAService:
         self.settings = settings or get_settings()
         self.index = index
         self.embedder = embedder
-        self.retriever = Retriever(index, embedder, self.settings.candidates, self.settings.rrf_k)
+        # Concurrent requests share one embedding call (a lone request is embedded at once).
+        self.query_embedder = QueryBatcher(embedder)
+        self.retriever = Retriever(index, self.query_embedder, self.settings.candidates, self.settings.rrf_k)
         self._chunk_pos = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         self._facts_by_id = {f.fact_id: f for f in index.facts}
         from qa_service.answering import FactLookup
@@ -85,7 +88,7 @@ class QAService:
     ) -> QAService:
         """Load the index at ``index_dir`` (default: the settings'), refusing a mismatched one."""
         settings = settings or get_settings()
-        embedder = embedder or make_embedder(settings.embedder)
+        embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
         folder = Path(index_dir or settings.index_dir)
         index = load_index(folder, embedder, settings.corpus_dir if check_corpus else None)
         return cls(index, embedder, settings)

@@ -142,6 +142,9 @@ def test_cold_start_and_http_load_against_a_real_server(fixture_service, fixture
     assert run["failures"] == 0 and run["errors"] == {} and run["requests"] > 0
     assert set(run["by_endpoint"]) == {"POST /api/ask", "GET /api/search"}
     assert _positive(run["requests_per_s"]) and _percentiles_ok(run["latency_ms"])
+    assert _positive(run["loadgen_cpu_percent"])
+    probe = result["keep_alive_probe"]["1"]
+    assert _positive(probe["keep_alive_p50_ms"]) and _positive(probe["new_connection_p50_ms"])
 
 
 @pytest.fixture

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import http.client
 import json
 import os
 import subprocess
 import sys
+import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -74,8 +77,33 @@ def run_locust(url: str, users: int, seconds: float, questions_file: Path, out_p
         "latency_ms": summary([s[1] for s in ok]),
         "by_endpoint": by_endpoint,
         "errors": errors,
-        "loadgen_cpu_percent_max": round(max(data["cpu_percent"]), 1) if data["cpu_percent"] else None,
+        "loadgen_cpu_percent": None if data["loadgen_cpu_percent"] is None else round(data["loadgen_cpu_percent"], 1),
     }
+
+
+def probe_keepalive(url: str, question: str, n: int = 20) -> dict[str, float | None]:
+    """p50 of GET /api/search, one request at a time, on one kept-alive connection and on a new one each.
+
+    On a healthy server the kept-alive connection is the faster. ~40 ms more means Nagle's algorithm is
+    on for the server's sockets and each response waits for the client's delayed ACK.
+    """
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    path = f"/api/search?{urllib.parse.urlencode({'q': question, 'k': 10})}"
+    out: dict[str, float | None] = {}
+    for mode in ("keep_alive", "new_connection"):
+        conn, times = None, []
+        for _ in range(n):
+            if conn is None or mode == "new_connection":
+                conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            t = time.perf_counter()
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            times.append((time.perf_counter() - t) * 1000)
+            if mode == "new_connection" or response.status != 200:
+                conn.close()
+        out[f"{mode}_p50_ms"] = summary(times).get("p50")
+    return out
 
 
 def _csv_row(path: Path, name: str) -> dict[str, str] | None:
@@ -101,11 +129,12 @@ def bench_http(
     work_dir.mkdir(parents=True, exist_ok=True)
     questions_file = work_dir / "questions.json"
     questions_file.write_text(json.dumps(list(questions), ensure_ascii=False), encoding="utf-8")
-    runs = []
+    runs, probes = [], {}
     for n_workers in workers:
         log_path = work_dir / f"server-{n_workers}w.log"
         with running_server(settings, n_workers, log_path, questions[0]) as server:
             say(f"http: server with {n_workers} worker(s) answered after {server.ready_s:.1f} s")
+            probes[str(n_workers)] = probe_keepalive(server.url, questions[0])
             for n_users in users:
                 result = run_locust(
                     server.url, n_users, seconds, questions_file, work_dir / f"locust-{n_workers}w-{n_users}u"
@@ -117,4 +146,4 @@ def bench_http(
                     f"http: {n_workers}w x {n_users} users: {result['requests_per_s']} req/s, p50 {lat.get('p50')} "
                     f"p95 {lat.get('p95')} ms, {result['failures']} failure(s)"
                 )
-    return {"endpoints": ["POST /api/ask", "GET /api/search"], "runs": runs}
+    return {"endpoints": ["POST /api/ask", "GET /api/search"], "runs": runs, "keep_alive_probe": probes}

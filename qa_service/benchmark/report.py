@@ -196,7 +196,7 @@ def _http(data: dict[str, Any]) -> str:
             r["latency_ms"].get("p95"),
             r["latency_ms"].get("p99"),
             r["failures"],
-            r["loadgen_cpu_percent_max"],
+            r["loadgen_cpu_percent"],
         )
         for r in data["runs"]
     ]
@@ -219,7 +219,7 @@ def _http(data: dict[str, Any]) -> str:
                     "p95 ms",
                     "p99 ms",
                     "errors",
-                    "locust CPU % (max)",
+                    "locust CPU % of a core",
                 ],
                 rows,
             ),
@@ -228,8 +228,24 @@ def _http(data: dict[str, Any]) -> str:
             "/api/search, questions drawn from the latency set). Load generator and server share the machine's "
             "cores, so throughput at high concurrency is bounded by both. Percentiles are from every request's "
             "exact time, not locust's rounded ones.",
+            *_keep_alive(data.get("keep_alive_probe") or {}),
         ]
     )
+
+
+def _keep_alive(probes: dict[str, Any]) -> list[str]:
+    if not probes:
+        return []
+    rows = [(workers, p["keep_alive_p50_ms"], p["new_connection_p50_ms"]) for workers, p in probes.items()]
+    return [
+        "### One request at a time: kept-alive connection vs a new connection each (GET /api/search, p50 ms)",
+        _table(["workers", "kept alive", "new connection"], rows),
+        "A kept-alive connection should be the faster. When it is ~40 ms slower, the server's sockets have "
+        "Nagle's algorithm on and each response waits for the client's delayed ACK: uvicorn's `--workers N` "
+        "(N > 1) binds its listening socket with `proto=0`, so asyncio never sets TCP_NODELAY on the "
+        "connections it accepts (Kludex/uvicorn#3149). `qa-service serve` runs its own HTTP protocol "
+        "(qa_service/web/protocol.py) that sets it on every connection; this probe checks that it holds.",
+    ]
 
 
 def _scale(data: dict[str, Any]) -> str:

@@ -71,6 +71,7 @@ def serve(
 
     from qa_service.embedding import make_embedder
     from qa_service.service import ensure_index
+    from qa_service.web.protocol import HTTP_PROTOCOL
 
     settings = settings_or_exit()
     if build:
@@ -84,6 +85,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        http=HTTP_PROTOCOL,
         log_level="warning",
     )
 

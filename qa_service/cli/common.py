@@ -47,7 +47,7 @@ def open_service(index_dir=None, build: bool = True):
     from qa_service.service import QAService, ensure_index
 
     settings = settings_or_exit()
-    embedder = make_embedder(settings.embedder)
+    embedder = make_embedder(settings.embedder, settings.embed_threads)
     with fail_on_errors():
         if build and index_dir is None:
             built, reason = ensure_index(settings, embedder)
