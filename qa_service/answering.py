@@ -21,15 +21,16 @@ from __future__ import annotations
 import bisect
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qa_service.lexical import analyze
 from qa_service.numbers import numbers_in
 from qa_service.question_types import QuestionType, classify
-from qa_service.records import Fact
+from qa_service.records import Evidence, Fact, Hit, Table
 from qa_service.retrieval import Filters, ScoredUnit
 from qa_service.schemas import AskResponse, Conflict, ConflictSide
+from qa_service.table_answering import Record, TableAnswer, best_table_answer
 
 if TYPE_CHECKING:
     from qa_service.service import QAService
@@ -238,6 +239,72 @@ def _same(a: Fact, b: Fact) -> bool:
     return a.value is not None and b.value is not None and abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))
 
 
+def _table_answer(
+    service: QAService, question: str, qtype: QuestionType, result, units: list[ScoredUnit]
+) -> tuple[TableAnswer, ScoredUnit] | None:
+    """A field read off a table row, when a table fits the question at least as well as any sentence."""
+    chunks = service.index.chunks
+    table_ids = {chunks[c].table_id for c in (*result.candidates, *(u.chunk for u in units))}
+    tables = [service.prepared_table(t) for t in sorted(t for t in table_ids if t)]
+    if not tables:
+        return None
+    idx = service.index.units
+    qvec = result.qvec
+    unit_of_row: dict[tuple[str, int], int | None] = {}
+
+    def row_unit(table: Table, record: Record) -> int | None:
+        key = (table.table_id, record.start)
+        if key not in unit_of_row:
+            unit_of_row[key] = next(
+                (u for ci in service.table_chunks.get(table.table_id, ()) for u in idx.of_chunk(ci)
+                 if idx.start[u] < record.end and idx.end[u] > record.start), None,
+            )  # fmt: skip
+        return unit_of_row[key]
+
+    def similarity(table: Table, record: Record) -> float:
+        u = row_unit(table, record)
+        return float(idx.vectors[u] @ qvec) if u is not None else 0.0
+
+    found = best_table_answer(
+        question, qtype.answer_type, tables, service.index.lexical.idf, service.index.aliases.forms, similarity,
+    )  # fmt: skip
+    if found is None:
+        return None
+    text_coverage = max((u.coverage for u in units[:5] if chunks[u.chunk].kind != "table"), default=0.0)
+    if found.coverage < text_coverage - 0.05:
+        return None  # a sentence says more about the question than any table row
+    u = row_unit(found.table, found.record)
+    if u is None:
+        return None
+    cosine = float(idx.vectors[u] @ qvec)
+    return found, ScoredUnit(u, int(idx.chunk_index[u]), cosine + 0.5 * found.coverage, cosine, found.coverage)
+
+
+def _table_answer_text(found: TableAnswer) -> str:
+    target, label = found.target, found.row[0]
+    if target is label:
+        about = "; ".join(f.value for f in found.row[1:])
+        return f"{target.value} ({found.table.caption}: {about})" if about else target.value
+    where = ", ".join(x for x in (label.value, target.header) if x)
+    return f"{target.value} ({found.table.caption}: {where})" if where else target.value
+
+
+def _passages(service: QAService, hits: list, top_k: int, lead: ScoredUnit | None) -> list:
+    """The passages of an answer: the one it was read from first, with its sentence as the evidence."""
+    if lead is None:
+        return [service.passage(h) for h in hits[:top_k]]
+    idx = service.index.units
+    chunk = service.index.chunks[lead.chunk]
+    s, e = int(idx.start[lead.unit]), int(idx.end[lead.unit])
+    evidence = Evidence(
+        start=s, end=e, text=service.index.documents[chunk.doc_id].text[s:e], score=round(lead.score, 4)
+    )
+    first = next((h for h in hits if h.chunk.chunk_id == chunk.chunk_id), None)
+    first = replace(first, evidence=evidence) if first else Hit(chunk=chunk, score=0.0, evidence=evidence)
+    ordered = [first, *(h for h in hits if h.chunk.chunk_id != chunk.chunk_id)][:top_k]
+    return [service.passage(replace(h, rank=r)) for r, h in enumerate(ordered, start=1)]
+
+
 def answer(
     service: QAService, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
     started: float | None = None,
@@ -275,7 +342,19 @@ def answer(
     if best is not None and top_unit is not None and best.unit.score < 0.6 * top_unit.score:
         best = None  # the fact sits in a sentence far weaker than the best one: do not trust it
     supporting: list[Fact] = []
-    if best is not None:
+    lead: ScoredUnit | None = None
+    table = _table_answer(service, question, qtype, result, units) if units else None
+    if table is not None and (best is None or best.fact.kind == "table_cell" or table[1].score >= best.unit.score):
+        found_table, lead = table
+        answer_text = _table_answer_text(found_table)
+        answer_type = "table"
+        row_facts = lookup.within(found_table.table.doc_id, found_table.record.start, found_table.record.end)
+        target = found_table.target
+        supporting = sorted(row_facts, key=lambda f: (f.start != target.start, f.start))
+        conflicts = []
+        confidence = _confidence(question, lead, service, True, qtype)
+    elif best is not None:
+        lead = best.unit
         doc_text = service.index.documents[best.fact.doc_id].text
         answer_text = _answer_text(best.fact, doc_text)
         answer_type = "table" if best.fact.kind == "table_cell" else qtype.answer_type
@@ -283,6 +362,7 @@ def answer(
         conflicts = _conflicts(best, candidates, service)
         confidence = _confidence(question, best.unit, service, True, qtype)
     elif top_unit is not None:
+        lead = top_unit
         answer_text, _chosen = _explanation(units, service)
         answer_type = "explanation"
         conflicts = []
@@ -310,7 +390,7 @@ def answer(
         confidence=confidence,
         message=message,
         facts=[service.fact_out(f) for f in supporting if f is not None][:8],
-        passages=[service.passage(h) for h in result.hits[:top_k]],
+        passages=_passages(service, result.hits, top_k, lead),
         conflicts=conflicts if found else [],
         timings_ms=timings,
     )

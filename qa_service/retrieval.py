@@ -60,6 +60,7 @@ class SearchResult:
     qvec: np.ndarray
     terms: list[str]
     scored: list[ScoredUnit]  # every unit of the re-ranked pool
+    candidates: tuple[int, ...] = ()  # every chunk that the dense or lexical retriever proposed
 
 
 class Retriever:
@@ -247,4 +248,4 @@ class Retriever:
                     else {},
                 )
             )
-        return SearchResult(hits, timings, qvec, terms, scored)
+        return SearchResult(hits, timings, qvec, terms, scored, tuple(fused))

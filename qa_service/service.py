@@ -35,6 +35,7 @@ from qa_service.schemas import (
     clean_question,
 )
 from qa_service.store import Index, build_index, index_is_current, load_index
+from qa_service.table_answering import PreparedTable
 
 
 def ensure_index(settings: Settings, embedder: Embedder, force: bool = False, progress=None) -> tuple[bool, str]:
@@ -66,10 +67,23 @@ class QAService:
         self.query_embedder = QueryBatcher(embedder)
         self.retriever = Retriever(index, self.query_embedder, self.settings.candidates, self.settings.rrf_k)
         self._chunk_pos = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+        self._prepared_tables: dict[str, PreparedTable] = {}
+        self.table_chunks: dict[str, list[int]] = {}  # table id -> positions of the chunks that hold it
+        for i, c in enumerate(index.chunks):
+            if c.table_id:
+                self.table_chunks.setdefault(c.table_id, []).append(i)
         self._facts_by_id = {f.fact_id: f for f in index.facts}
         from qa_service.answering import FactLookup
 
         self.fact_lookup = FactLookup(index.facts)
+
+    def prepared_table(self, table_id: str) -> PreparedTable:
+        """A table of the index analysed for answering (once, then kept)."""
+        prepared = self._prepared_tables.get(table_id)
+        if prepared is None:
+            table = self.index.tables[table_id]
+            prepared = self._prepared_tables[table_id] = PreparedTable.of(table, self.index.documents[table.doc_id])
+        return prepared
 
     def retriever_index(self, chunk_id: str) -> int:
         """Position of a chunk in the index (the id the retriever works with)."""
