@@ -83,6 +83,39 @@ class FactLookup:
         return out
 
 
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\b", re.I
+)
+
+
+def _ordinal_fit(question: str, unit: ScoredUnit, service: QAService) -> ScoredUnit:
+    """A sentence about "the fourth plan" does not answer a question about the third: ordinals are stop words
+    to the analyzer, so they are compared here. Only ordinals right before a capitalised name or an acronym
+    count ("the third CNLDP", "the First Plan"); "first" as an adverb does not."""
+    asked = {m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end())}
+    if not asked:
+        return unit
+    idx = service.index.units
+    chunk = service.index.chunks[unit.chunk]
+    text = service.index.documents[chunk.doc_id].text[int(idx.start[unit.unit]) : int(idx.end[unit.unit])]
+    said = {m.group(1).lower() for m in _ORDINAL.finditer(text)}
+    if not said:
+        return unit
+    delta = 0.1 if asked & said else -0.3
+    return replace(unit, score=unit.score + delta)
+
+
+def _names_something(text: str, pos: int) -> bool:
+    after = text[pos : pos + 40].lstrip()
+    return after[:1].isupper() or bool(
+        re.match(
+            r"(?:national |five-year |ten-year )?(?:plan|program|programme|phase|round|stage|period|project)s?\b",
+            after,
+            re.I,
+        )
+    )
+
+
 def _stems(text: str | None) -> set[str]:
     return set(analyze(text or ""))
 
@@ -190,7 +223,12 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
     missing_share = sum(w for t, w in weight.items() if not lexical.known(t)) / total
     chunk = service.index.chunks[top.chunk]
     meta = service.index.documents[chunk.doc_id].meta
-    here = _stems(service.index.aliases.expand(f"{meta.title} {meta.author or ''} {chunk.section or ''} {chunk.text}"))
+    # The passage and its neighbours: a slide's heading often sits in the chunk before its bullet points.
+    chunks = service.index.chunks
+    near = [c.text for c in chunks[max(0, top.chunk - 1) : top.chunk + 2] if c.doc_id == chunk.doc_id]
+    here = _stems(
+        service.index.aliases.expand(f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}")
+    )
     off_share = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
     needs_fact = qtype.answer_type in ("money", "count", "percent", "area", "population", "date")
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
@@ -318,7 +356,9 @@ def answer(
     qterms = set(analyze(question))  # the question's own words: alias expansions would match too much
     qnums = set(numbers_in(question))
     rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
-    units = sorted((u for u in result.scored if u.chunk in rank_of), key=lambda u: -u.score)
+    units = sorted(
+        (_ordinal_fit(question, u, service) for u in result.scored if u.chunk in rank_of), key=lambda u: -u.score
+    )
     lookup = service.fact_lookup
     idx = service.index.units
     candidates: list[Candidate] = []

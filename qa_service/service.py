@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from qa_service.config import Settings, get_settings
+from qa_service.doc_refs import document_reference
 from qa_service.embedding import Embedder, make_embedder
 from qa_service.errors import InvalidQueryError, UnknownDocumentError
 from qa_service.query_batching import QueryBatcher
@@ -121,6 +122,15 @@ class QAService:
             year_to=filters.year_to,
         )
 
+    def _scope(self, query: str, filters: RetrievalFilters | None) -> tuple[str, RetrievalFilters | None]:
+        """A question that names its source ("per the 2007 slides") searches that source, without the phrase."""
+        if filters is not None and filters.active:
+            return query, filters
+        ref = document_reference(query, (d.meta for d in self.index.documents.values()))
+        if ref is None:
+            return query, filters
+        return ref.strip(query) or query, RetrievalFilters(doc_ids=ref.doc_ids)
+
     @staticmethod
     def _query(text: str) -> str:
         try:
@@ -183,7 +193,8 @@ class QAService:
             raise InvalidQueryError(f"k must be between 1 and 50, not {k}")
         query = self._query(query)
         t0 = time.perf_counter()
-        hits, timings = self.retriever.search(query, k=k, filters=self._filters(filters), mode=mode)
+        scoped, where = self._scope(query, self._filters(filters))
+        hits, timings = self.retriever.search(scoped, k=k, filters=where, mode=mode)
         timings["total"] = round((time.perf_counter() - t0) * 1000, 3)
         return SearchResponse(query=query, k=k, hits=[self.passage(h) for h in hits], timings_ms=timings)
 
@@ -195,7 +206,9 @@ class QAService:
             raise InvalidQueryError(f"top_k must be between 1 and 50, not {top_k}")
         question = self._query(question)
         t0 = time.perf_counter()
-        return answer(self, question, top_k=top_k, filters=self._filters(filters), mode=mode, started=t0)
+        scoped, where = self._scope(question, self._filters(filters))
+        response = answer(self, scoped, top_k=top_k, filters=where, mode=mode, started=t0)
+        return response if scoped == question else response.model_copy(update={"question": question})
 
     def facts(
         self,
