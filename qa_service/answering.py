@@ -95,10 +95,7 @@ def _ordinal_fit(question: str, unit: ScoredUnit, service: QAService) -> ScoredU
     asked = {m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end())}
     if not asked:
         return unit
-    idx = service.index.units
-    chunk = service.index.chunks[unit.chunk]
-    text = service.index.documents[chunk.doc_id].text[int(idx.start[unit.unit]) : int(idx.end[unit.unit])]
-    said = {m.group(1).lower() for m in _ORDINAL.finditer(text)}
+    said = {m.group(1).lower() for m in _ORDINAL.finditer(_unit_text(service, unit))}
     if not said:
         return unit
     delta = 0.1 if asked & said else -0.3
@@ -137,11 +134,34 @@ def _clause(text: str, start: int, end: int, lo: int, hi: int) -> str:
     return text[left:right]
 
 
+_MODIFIER = re.compile(
+    r"\s(?:after|before|during|in|since|for|from|under|at|by|through|according to|per|between|within|among|"
+    r"over|until|when|while|as)\s",
+    re.I,
+)
+
+
+def _main_terms(question: str) -> frozenset[str]:
+    """Terms of the question's main clause: "How many teams had their budgets cut | after the second-year
+    review?" asks about budget cuts; the phrase after the first preposition only narrows it down."""
+    words = question.split()
+    head = " ".join(words[:3])
+    match = _MODIFIER.search(question, len(head))
+    return frozenset(analyze(question[: match.start()] if match else question))
+
+
+def _term_weights(qterms: set[str], main_terms: frozenset[str]) -> dict[str, float]:
+    if not main_terms or main_terms >= qterms:
+        return dict.fromkeys(qterms, 1.0)
+    return {t: 1.0 if t in main_terms else 0.5 for t in qterms}
+
+
 def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qterms: set[str], qnums: set[float],
-                clause_terms: set[str]):  # fmt: skip
+                clause_terms: set[str], main_terms: frozenset[str] = frozenset()):  # fmt: skip
     score = unit.score - 0.02 * (rank - 1)
     if qterms:
-        score += 0.4 * len(clause_terms & qterms) / len(qterms)
+        weight = _term_weights(qterms, main_terms)
+        score += 0.4 * sum(weight[t] for t in clause_terms & qterms) / sum(weight.values())
     if fact.value is not None and fact.kind != "date" and any(abs(fact.value - n) < 1e-9 for n in qnums):
         return None  # the question already states this number: it is not the answer
     if fact.kind in ("date", "period") and fact.date_start and any(str(int(n)) == fact.date_start[:4] for n in qnums):
@@ -234,7 +254,25 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
     c += 0.1 if fact_found else (-0.25 if needs_fact else 0.0)
     c -= 0.8 * missing_share + 0.6 * off_share
+    if chunk.kind != "table" and _other_years(question, _unit_text(service, top)):
+        c -= 0.6  # the sentence dates itself to other years than the question asks about
     return round(min(1.0, max(0.0, c)), 3)
+
+
+_YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?!\d|[.,]\d)")
+
+
+def _other_years(question: str, sentence: str) -> bool:
+    """The question names years, the sentence names years, and none of the question's."""
+    asked = set(_YEAR.findall(question))
+    said = set(_YEAR.findall(sentence))
+    return bool(asked and said and not asked & said)
+
+
+def _unit_text(service: QAService, unit: ScoredUnit) -> str:
+    idx = service.index.units
+    chunk = service.index.chunks[unit.chunk]
+    return service.index.documents[chunk.doc_id].text[int(idx.start[unit.unit]) : int(idx.end[unit.unit])]
 
 
 def _conflicts(best: Candidate, candidates: list[Candidate], service: QAService) -> list[Conflict]:
@@ -354,6 +392,7 @@ def answer(
     t = time.perf_counter()
     qtype = classify(question)
     qterms = set(analyze(question))  # the question's own words: alias expansions would match too much
+    main_terms = _main_terms(question)
     qnums = set(numbers_in(question))
     rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
     units = sorted(
@@ -373,7 +412,9 @@ def answer(
             if fact.kind not in kinds:
                 continue
             clause = _stems(_clause(text, fact.start, fact.end, lo, hi))
-            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums, clause)
+            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums, clause, main_terms)
+            if score is not None and chunk.kind != "table" and _other_years(question, text[lo:hi]):
+                score -= 0.3  # a sentence about other years
             if score is not None:
                 candidates.append(Candidate(fact, unit, score))
     candidates.sort(key=lambda c: -c.score)

@@ -21,13 +21,14 @@ from qa_service.aliases import fits_acronym
 from qa_service.lexical import analyze
 from qa_service.records import Document, Table
 
-_YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?![\d.,])")
+_YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?!\d|[.,]\d)")
 _NUMBER = re.compile(r"\d")
 _AGGREGATE = re.compile(r"^\s*(?:total|all|sum|overall|grand total)\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
 _NAME_RUN = re.compile(r"(?:[A-Z][\w&'-]*\s+(?:(?:of|and|for|the|&)\s+)*){1,7}[A-Z][\w&'-]*")
 NUMERIC_TYPES = {"count", "population", "percent", "money", "area"}
 MIN_COVERAGE = 0.5
+_WHY = re.compile(r"^\s*(?:why|how come)\b|\b(?:reasons?|explain)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,8 @@ def best_table_answer(
     the embedding similarity of the question to that row, which breaks near-ties between
     tables that share rows and columns ("Total" in 1997) but not words ("worked" vs "Employees").
     """
+    if _WHY.search(question):
+        return None  # a reason is not a cell's value
     q = _Question(question, idf, forms)
     if not q.terms:
         return None

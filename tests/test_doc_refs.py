@@ -8,7 +8,9 @@ from qa_service.doc_refs import document_reference
 from qa_service.records import DocumentMeta
 
 DOCS = [
-    DocumentMeta("paper-2009", "Cluster policies: the case of Daejeon", "a.txt", "Dong-Ho Shin", 2009, "journal article"),
+    DocumentMeta(
+        "paper-2009", "Cluster policies: the case of Daejeon", "a.txt", "Dong-Ho Shin", 2009, "journal article"
+    ),
     DocumentMeta("slides-2007", "Cluster policies in the 2000s", "b.txt", "Dong-Ho Shin", 2007, "conference slides"),
     DocumentMeta("report-2024", "Evaluation of cluster programs", "c.txt", "Budget office", 2024, "evaluation report"),
     DocumentMeta("undated", "Notes", "d.txt"),
@@ -18,7 +20,11 @@ DOCS = [
 @pytest.mark.parametrize(
     ("question", "doc_ids", "rest"),
     [
-        ("How many teams were selected, according to Shin's 2009 paper?", ("paper-2009",), "How many teams were selected?"),
+        (
+            "How many teams were selected, according to Shin's 2009 paper?",
+            ("paper-2009",),
+            "How many teams were selected?",
+        ),
         ("When did the plans run, per the 2007 slides?", ("slides-2007",), "When did the plans run?"),
         ("What does the 2024 report recommend?", ("report-2024",), "What does the report recommend?"),
         ("In the 2009 paper, who ran the TIC?", ("paper-2009",), "Who ran the TIC?"),
