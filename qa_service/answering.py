@@ -157,7 +157,8 @@ def _term_weights(qterms: set[str], main_terms: frozenset[str]) -> dict[str, flo
 
 
 def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qterms: set[str], qnums: set[float],
-                clause_terms: set[str], main_terms: frozenset[str] = frozenset()):  # fmt: skip
+                clause_terms: set[str], main_terms: frozenset[str] = frozenset(),
+                qyears: frozenset[str] = frozenset()):  # fmt: skip
     score = unit.score - 0.02 * (rank - 1)
     if qterms:
         weight = _term_weights(qterms, main_terms)
@@ -169,6 +170,9 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
     if fact.kind == "count" and fact.unit:
         score += 0.35 if _stems(fact.unit) & qterms else -0.1
     if fact.kind == "table_cell":
+        years = {y for y in (fact.row, fact.column) if y and _YEAR.fullmatch(y.strip())}
+        if years and qyears and not years & qyears:
+            return None  # the cell is another year's than the one asked about
         row_hit = bool(_stems(fact.row) & qterms)
         col_hit = bool(_stems(fact.column) & qterms)
         score += 0.3 * row_hit + 0.3 * col_hit - (0.4 if not (row_hit and col_hit) else 0.0)
@@ -181,10 +185,27 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
             stems = _stems(name)
             if stems and stems <= qterms:
                 return None  # the question names this entity; its answer is another one
-        if qtype.entity_type and fact.entity_type != qtype.entity_type:
+        if qtype.entity_type and fact.entity_type not in _TYPE_FITS.get(qtype.entity_type, {qtype.entity_type}):
             return None
+        if qtype.entity_type is None and qtype.head and not _ends_with_head(fact, qtype.head):
+            return None  # "What movement ...": only a name that ends in "Movement" answers it
         score += 0.3
     return score
+
+
+# An agency question ("which body / organisation / agency") is answered by a committee or institution too.
+_TYPE_FITS = {"agency": {"agency", "committee", "institution"}, "committee": {"committee", "agency"}}
+
+
+def _ends_with_head(fact: Fact, head: str | None) -> bool:
+    if not head:
+        return False
+    want = _stems(head)
+    for name in (fact.entity, fact.text):
+        words = re.findall(r"[A-Za-z]+", name or "")
+        if words and _stems(words[-1]) & want:
+            return True
+    return False
 
 
 def _answer_text(fact: Fact, doc_text: str) -> str:
@@ -393,6 +414,7 @@ def answer(
     qtype = classify(question)
     qterms = set(analyze(question))  # the question's own words: alias expansions would match too much
     main_terms = _main_terms(question)
+    qyears = frozenset(_YEAR.findall(question))
     qnums = set(numbers_in(question))
     rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
     units = sorted(
@@ -402,8 +424,13 @@ def answer(
     idx = service.index.units
     candidates: list[Candidate] = []
     kinds = FACT_KINDS.get(qtype.answer_type, ())
-    if qtype.answer_type == "entity" and qtype.entity_type is None and not question.lower().startswith("who"):
-        kinds = ()  # "which cities / industries ...": not a named-entity type we extract; answer with the sentence
+    if (
+        qtype.answer_type == "entity"
+        and qtype.entity_type is None
+        and not qtype.head
+        and not question.lower().startswith("who")
+    ):
+        kinds = ()  # no named-entity type we extract, no head noun to match names by: answer with the sentence
     for unit in units[:12] if kinds else []:
         chunk = service.index.chunks[unit.chunk]
         lo, hi = int(idx.start[unit.unit]), int(idx.end[unit.unit])
@@ -412,7 +439,7 @@ def answer(
             if fact.kind not in kinds:
                 continue
             clause = _stems(_clause(text, fact.start, fact.end, lo, hi))
-            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums, clause, main_terms)
+            score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums, clause, main_terms, qyears)
             if score is not None and chunk.kind != "table" and _other_years(question, text[lo:hi]):
                 score -= 0.3  # a sentence about other years
             if score is not None:

@@ -74,24 +74,40 @@ class QuestionType:
     entity_type: str | None = None  # for entity questions: ministry, agency, program...
     per_year: bool = False  # the question asks for a yearly amount
     korean: bool = False
+    head: str | None = None  # the noun a what/which question asks for ("What movement ..." -> "movement")
 
 
 def classify(question: str) -> QuestionType:
     """The answer type a question asks for (falls back to 'explanation')."""
     q = question.lower()
     korean = bool(_HANGUL.search(question))
-    answer_type = "explanation"
+    answer_type = None
     for kind, pattern in _KOREAN_RULES if korean else _RULES:
         if re.search(pattern, q):
             answer_type = kind
             break
+    head = _HEAD.match(q)
+    noun = head.group(1) if head and head.group(1) not in _NOT_NOUNS else None
+    if answer_type is None:
+        # "What movement did ... launch?": a what/which question about a noun asks for a name of that kind.
+        answer_type = "entity" if noun else "explanation"
     entity_type = None
-    if answer_type == "entity":
-        # The hint word closest to the start names what is asked ("which institution ... for the ministry").
+    if answer_type == "entity" and noun:
+        # "What source was the 'Programs by Ministries' table based on?" asks for a source, not a ministry.
+        entity_type = next((etype for etype, words in ENTITY_HINTS.items() if noun in words), None)
+    elif answer_type == "entity":
+        # The hint word closest to the start names what is asked ("who ran the institution for the ministry").
         first = len(q) + 1
         for etype, words in ENTITY_HINTS.items():
             match = re.search(r"\b(" + "|".join(words) + r")\b", q)
             if match and match.start() < first:
                 entity_type, first = etype, match.start()
     per_year = bool(re.search(r"\b(per|a|each|every) year\b|\bannual(ly)?\b|\byearly\b|\bper annum\b", q))
-    return QuestionType(answer_type, entity_type, per_year, korean)
+    return QuestionType(answer_type, entity_type, per_year, korean, noun)
+
+
+_HEAD = re.compile(r"^\s*(?:what|which)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z-]+)")
+_NOT_NOUNS = frozenset(
+    "is was were are be been did do does has have had can could would will should may might must the a an "
+    "of in on at to for by with from about".split()
+)

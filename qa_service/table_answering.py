@@ -243,8 +243,10 @@ def best_table_answer(
                     continue
                 others = [j for j in range(len(row)) if j != i]
                 in_key = set().union(*(matched[j] for j in others))
-                if not in_key and not (aggregate and i > 0):
-                    continue  # nothing in the question picks out this row (a total row answers for the whole)
+                if not (in_key - in_caption_all) and not (aggregate and i > 0):
+                    # Nothing in the question picks out this row beyond what the whole table is about (a total
+                    # row answers for the whole).
+                    continue
                 # "... had companies as its main actors": the header of a field that picks out the row counts
                 in_header = (headers[i] | set().union(*(headers[j] for j in others if matched[j]))) - in_key
                 in_caption = in_caption_all - in_key - in_header

@@ -41,3 +41,14 @@ def test_entity_hint_and_per_year():
 def test_the_first_hint_word_names_what_is_asked():
     assert classify("Which institution ran the program for the ministry?").entity_type == "agency"
     assert classify("Which ministry ran the program through an agency?").entity_type == "ministry"
+
+
+def test_a_what_or_which_noun_names_the_kind_of_answer():
+    movement = classify("What movement did the government launch to modernise farming?")
+    assert (movement.answer_type, movement.entity_type, movement.head) == ("entity", None, "movement")
+    # The head noun decides, not a hint word inside a quoted name further on.
+    source = classify("What source was the 'Programs by Ministries' table based on?")
+    assert (source.entity_type, source.head) == (None, "source")
+    assert classify("Which ministries funded the scheme?").entity_type == "ministry"
+    assert classify("What is the aim of the plan?").head is None  # "is" is no noun
+    assert classify("What kind of relationship did the strategy aim for?").head == "relationship"
