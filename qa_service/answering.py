@@ -232,22 +232,47 @@ def _answer_text(fact: Fact, doc_text: str) -> str:
     return " ".join(text.split())
 
 
-def _explanation(units: list[ScoredUnit], service: QAService) -> tuple[str, list[ScoredUnit]]:
-    """The best sentence, followed by the next ones of its passage while they stay short and relevant."""
+_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted from|caused by)\b", re.I)
+_WHY = re.compile(r"^\s*(?:why|how come)\b|\breasons?\b", re.I)
+
+
+def _explanation(units: list[ScoredUnit], service: QAService, question: str = "") -> tuple[str, list[ScoredUnit]]:
+    """The best sentence, followed by the next ones of its passage while they stay short and relevant.
+
+    A heading or label ("At the local level:", "Negative Side") is followed by its list, so more of it is
+    kept; a why-question whose sentence gives no reason also gets the next sentence when that one does
+    ("This was because ...")."""
     best = units[0]
     idx = service.index.units
     chunk = service.index.chunks[best.chunk]
     text = service.index.documents[chunk.doc_id].text
+
+    def unit_text(u: int) -> str:
+        return text[int(idx.start[u]) : int(idx.end[u])]
+
     chosen = [best]
-    words = len(text[int(idx.start[best.unit]) : int(idx.end[best.unit])].split())
+    first = unit_text(best.unit)
+    words = len(first.split())
+    limit = 60 if first.rstrip().endswith(":") or words <= 5 else 25
     span = idx.of_chunk(best.chunk)
-    for u in range(best.unit + 1, span.stop):
-        if words >= 25:
-            break
-        words += len(text[int(idx.start[u]) : int(idx.end[u])].split())
+    u = best.unit + 1
+    while u < span.stop and words < limit:
+        words += len(unit_text(u).split())
+        chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
+        u += 1
+    said = " ".join(unit_text(c.unit) for c in chosen)
+    if _WHY.search(question) and not _CAUSE.search(said) and u < span.stop and _CAUSE.search(unit_text(u)):
         chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
     s, e = int(idx.start[chosen[0].unit]), int(idx.end[chosen[-1].unit])
     return " ".join(text[s:e].split()), chosen
+
+
+def _span_coverage(service: QAService, terms: list[str], chosen: list[ScoredUnit]) -> float:
+    """IDF-weighted share of the query terms that the chosen sentences hold together."""
+    weights = {t: service.index.lexical.idf(t) for t in set(terms)}
+    total = sum(weights.values()) or 1.0
+    held = set().union(*(service.retriever.unit_terms(c.unit) for c in chosen))
+    return sum(w for t, w in weights.items() if t in held) / total
 
 
 def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_found: bool, qtype) -> float:
@@ -389,7 +414,7 @@ def _table_answer_text(found: TableAnswer) -> str:
 def _passages(service: QAService, hits: list, top_k: int, lead: ScoredUnit | None) -> list:
     """The passages of an answer: the one it was read from first, with its sentence as the evidence."""
     if lead is None:
-        return [service.passage(h) for h in hits[:top_k]]
+        return [service.passage(replace(h, rank=r)) for r, h in enumerate(_distinct(hits)[:top_k], start=1)]
     idx = service.index.units
     chunk = service.index.chunks[lead.chunk]
     s, e = int(idx.start[lead.unit]), int(idx.end[lead.unit])
@@ -398,8 +423,21 @@ def _passages(service: QAService, hits: list, top_k: int, lead: ScoredUnit | Non
     )
     first = next((h for h in hits if h.chunk.chunk_id == chunk.chunk_id), None)
     first = replace(first, evidence=evidence) if first else Hit(chunk=chunk, score=0.0, evidence=evidence)
-    ordered = [first, *(h for h in hits if h.chunk.chunk_id != chunk.chunk_id)][:top_k]
+    ordered = _distinct([first, *(h for h in hits if h.chunk.chunk_id != chunk.chunk_id)])[:top_k]
     return [service.passage(replace(h, rank=r)) for r, h in enumerate(ordered, start=1)]
+
+
+def _distinct(hits: list[Hit]) -> list[Hit]:
+    """Hits without a repeat of an earlier one's evidence: overlapping chunks share their edge sentence."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for hit in hits:
+        key = (hit.chunk.doc_id, hit.evidence.start, hit.evidence.end) if hit.evidence else None
+        if key is None or key not in seen:
+            out.append(hit)
+            if key:
+                seen.add(key)
+    return out
 
 
 def answer(
@@ -471,10 +509,12 @@ def answer(
         confidence = _confidence(question, best.unit, service, True, qtype)
     elif top_unit is not None:
         lead = top_unit
-        answer_text, _chosen = _explanation(units, service)
+        answer_text, chosen = _explanation(units, service, question)
         answer_type = "explanation"
         conflicts = []
-        confidence = _confidence(question, top_unit, service, False, qtype)
+        together = _span_coverage(service, result.terms, chosen)
+        basis = replace(top_unit, coverage=max(top_unit.coverage, together))
+        confidence = _confidence(question, basis, service, False, qtype)
         chunk = service.index.chunks[top_unit.chunk]
         supporting = lookup.within(chunk.doc_id, int(idx.start[top_unit.unit]), int(idx.end[top_unit.unit]))
     else:
