@@ -163,6 +163,8 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
     if qterms:
         weight = _term_weights(qterms, main_terms)
         score += 0.4 * sum(weight[t] for t in clause_terms & qterms) / sum(weight.values())
+        if fact.kind in ("money", "count", "percent", "area", "population") and not clause_terms & qterms:
+            score -= 0.15  # a figure whose own clause shares no word with the question measures something else
     if fact.value is not None and fact.kind != "date" and any(abs(fact.value - n) < 1e-9 for n in qnums):
         return None  # the question already states this number: it is not the answer
     if fact.kind in ("date", "period") and fact.date_start and any(str(int(n)) == fact.date_start[:4] for n in qnums):
@@ -302,6 +304,8 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
     c -= 0.8 * missing_share + 0.6 * off_share
     if chunk.kind != "table" and _other_years(question, _unit_text(service, top)):
         c -= 0.6  # the sentence dates itself to other years than the question asks about
+    elif set(_YEAR.findall(question)) - {t for t in here if t.isdigit()}:
+        c -= 0.4  # neither the passage nor its neighbours mention a year the question asks about
     return round(min(1.0, max(0.0, c)), 3)
 
 
