@@ -238,6 +238,33 @@ _CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reasons?|thanks t
 _WHY = re.compile(r"^\s*(?:why|how come)\b|\breasons?\b", re.I)
 
 
+_MANY_PARTS = re.compile(r"\b(?:each|every|split|broken down|break down|breakdown|by type|by size)\b", re.I)
+_ASKED_NOUN = re.compile(r"\bhow many ([a-z][a-z-]+)", re.I)
+
+
+def _parts(question: str, best: Candidate, lookup: FactLookup, service: QAService) -> list[Fact]:
+    """The counts of the best sentence that a many-part question asks for, in text order: "how many
+    ministries and how many programs" wants both nouns; "how many projects of each size" every count of
+    the same thing. A question with one part gets []."""
+    asked = [set(analyze(n)) for n in _ASKED_NOUN.findall(question)]
+    each = bool(_MANY_PARTS.search(question))
+    if len(asked) < 2 and not each:
+        return []
+    idx = service.index.units
+    chunk = service.index.chunks[best.unit.chunk]
+    counts = [
+        f for f in lookup.within(chunk.doc_id, int(idx.start[best.unit.unit]), int(idx.end[best.unit.unit]))
+        if f.kind == "count"
+    ]  # fmt: skip
+    best_unit = _stems(best.fact.unit)
+    out = []
+    for fact in counts:
+        unit = _stems(fact.unit)
+        if fact is best.fact or (each and unit & best_unit) or any(unit & a for a in asked):
+            out.append(fact)
+    return out
+
+
 def _explanation(units: list[ScoredUnit], service: QAService, question: str = "") -> tuple[str, list[ScoredUnit]]:
     """The best sentence, followed by the next ones of its passage while they stay short and relevant.
 
@@ -509,6 +536,10 @@ def answer(
         answer_text = _answer_text(best.fact, doc_text)
         answer_type = "table" if best.fact.kind == "table_cell" else qtype.answer_type
         supporting = [best.fact]
+        parts = _parts(question, best, lookup, service) if best.fact.kind == "count" else []
+        if len(parts) > 1:  # "How many of each size?": every count of the sentence that answers a part
+            answer_text = "; ".join(_answer_text(f, doc_text) for f in parts)
+            supporting = sorted(parts, key=lambda f: f is not best.fact)
         conflicts = _conflicts(best, candidates, service)
         confidence = _confidence(question, best.unit, service, True, qtype)
     elif top_unit is not None:

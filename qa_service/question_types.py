@@ -21,6 +21,11 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea)\b",
     ),
     ("percent", r"\b(percent(age)?|per ?cent|share|proportion|rate)\b|%"),
+    # "How many teams won support?" counts teams ("won" is a verb here); "how many dollars" is money.
+    (
+        "count",
+        r"^(?:(?!how much).)*\bhow many\b(?!\s+(?:dollars|won|usd|krw|euros?|people|residents|inhabitants)\b)|\bhow much time\b",
+    ),
     (
         "money",
         r"\bhow much\b.*\b(money|fund|budget|invest|grant|spend|spent|cost|paid|won|dollars?|receive|get|"
