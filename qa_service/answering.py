@@ -284,16 +284,33 @@ def _explanation(units: list[ScoredUnit], service: QAService, question: str = ""
     words = len(first.split())
     limit = 60 if first.rstrip().endswith(":") or words <= 5 else 25
     span = idx.of_chunk(best.chunk)
+    doc = service.index.documents[chunk.doc_id]
+    section = doc.section_at(int(idx.start[best.unit]))
     u = best.unit + 1
     while u < span.stop and words < limit:
+        if unit_text(u).rstrip().endswith(":") or doc.section_at(int(idx.start[u])) != section:
+            break  # the next list's label, or the next section: another topic
         words += len(unit_text(u).split())
         chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
         u += 1
     said = " ".join(unit_text(c.unit) for c in chosen)
     if _WHY.search(question) and not _CAUSE.search(said) and u < span.stop and _CAUSE.search(unit_text(u)):
         chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
-    s, e = int(idx.start[chosen[0].unit]), int(idx.end[chosen[-1].unit])
-    return " ".join(text[s:e].split()), chosen
+    return _joined([" ".join(unit_text(c.unit).split()) for c in chosen]), chosen
+
+
+def _joined(pieces: list[str]) -> str:
+    """Sentences joined by a space; a heading and list items without punctuation by ': ' and '; '."""
+    out = ""
+    for i, piece in enumerate(pieces):
+        if i:
+            prev = pieces[i - 1]
+            if prev[-1:] in ".!?;:,)\"'":
+                out += " "
+            else:
+                out += ": " if i == 1 and len(prev.split()) <= 5 and len(pieces) > 2 else "; "
+        out += piece
+    return out
 
 
 def _span_coverage(service: QAService, terms: list[str], chosen: list[ScoredUnit]) -> float:
@@ -525,9 +542,12 @@ def answer(
         found_table, lead = table
         answer_text = _table_answer_text(found_table)
         answer_type = "table"
-        row_facts = lookup.within(found_table.table.doc_id, found_table.record.start, found_table.record.end)
-        target = found_table.target
-        supporting = sorted(row_facts, key=lambda f: (f.start != target.start, f.start))
+        target, label = found_table.target, found_table.row[0]
+        doc_id = found_table.table.doc_id
+        # The cell that answers, then its row's label: the other cells of the row are no part of the answer.
+        supporting = [*lookup.within(doc_id, target.start, target.end)]
+        if label is not target:
+            supporting += [f for f in lookup.within(doc_id, label.start, label.end) if f not in supporting]
         conflicts = []
         confidence = _confidence(question, lead, service, True, qtype)
     elif best is not None:
