@@ -145,6 +145,8 @@ def test_cold_start_and_http_load_against_a_real_server(fixture_service, fixture
     assert _positive(run["loadgen_cpu_percent"])
     probe = result["keep_alive_probe"]["1"]
     assert _positive(probe["keep_alive_p50_ms"]) and _positive(probe["new_connection_p50_ms"])
+    (plain,) = result["plain_stack_runs"]  # the same load on uvicorn's h11/asyncio stack, for comparison
+    assert plain["failures"] == 0 and plain["users"] == 2 and _positive(plain["requests_per_s"])
 
 
 @pytest.fixture

@@ -141,3 +141,9 @@ def test_bad_files_get_one_warning_each_and_the_rest_is_indexed(env):
         assert reason in line, line
     manifest = (Path(env["QA_INDEX_DIR"]) / "manifest.json").read_text(encoding="utf-8")
     assert '"skipped_files": 5' in manifest
+
+
+def test_serve_refuses_an_unknown_server_stack(env):
+    result = CliRunner().invoke(app, ["serve", "--no-build", "--stack", "turbo"])
+    assert result.exit_code == 2
+    assert "--stack must be one of fast, plain" in result.output

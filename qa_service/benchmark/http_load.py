@@ -146,4 +146,19 @@ def bench_http(
                     f"http: {n_workers}w x {n_users} users: {result['requests_per_s']} req/s, p50 {lat.get('p50')} "
                     f"p95 {lat.get('p95')} ms, {result['failures']} failure(s)"
                 )
-    return {"endpoints": ["POST /api/ask", "GET /api/search"], "runs": runs, "keep_alive_probe": probes}
+    # The same load on uvicorn's default stack (h11, asyncio), 1 worker: what `serve --stack fast` buys.
+    plain = []
+    compare = sorted({u for u in users if u > 1}) or list(users)
+    with running_server(settings, 1, work_dir / "server-plain.log", questions[0], stack="plain") as server:
+        for n_users in compare:
+            result = run_locust(server.url, n_users, seconds, questions_file, work_dir / f"locust-plain-{n_users}u")
+            result["workers"] = 1
+            plain.append(result)
+            lat = result["latency_ms"]
+            say(f"http: plain stack, 1w x {n_users} users: {result['requests_per_s']} req/s, p95 {lat.get('p95')} ms")
+    return {
+        "endpoints": ["POST /api/ask", "GET /api/search"],
+        "runs": runs,
+        "keep_alive_probe": probes,
+        "plain_stack_runs": plain,
+    }

@@ -79,11 +79,15 @@ class Server:
             return ""
 
 
-def start_server(settings: Settings, workers: int, log_path: Path, extra_env: dict[str, str] | None = None) -> Server:
+def start_server(
+    settings: Settings, workers: int, log_path: Path, extra_env: dict[str, str] | None = None, stack: str = "fast"
+) -> Server:
     """Spawn ``qa-service serve --no-build`` on 127.0.0.1 and a free port, in its own process group."""
     port = free_port()
     env = {**settings_env(settings), **(extra_env or {})}
-    cmd = qa_command("serve", "--no-build", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+    cmd = qa_command(
+        "serve", "--no-build", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--stack", stack
+    )
     log = log_path.open("w")
     process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
@@ -121,11 +125,11 @@ def stop_server(server: Server, timeout: float = 15.0) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    settings: Settings, workers: int, log_path: Path, question: str, timeout: float = 120.0
+    settings: Settings, workers: int, log_path: Path, question: str, timeout: float = 120.0, stack: str = "fast"
 ) -> Iterator[Server]:
     """A server that has answered one question; stopped when the block ends, whatever happens in it."""
     started = time.perf_counter()
-    server = start_server(settings, workers, log_path)
+    server = start_server(settings, workers, log_path, stack=stack)
     try:
         wait_until_answers(server, question, timeout, started)
         yield server

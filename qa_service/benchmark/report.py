@@ -229,8 +229,33 @@ def _http(data: dict[str, Any]) -> str:
             "cores, so throughput at high concurrency is bounded by both. Percentiles are from every request's "
             "exact time, not locust's rounded ones.",
             *_keep_alive(data.get("keep_alive_probe") or {}),
+            *_plain_stack(data),
         ]
     )
+
+
+def _plain_stack(data: dict[str, Any]) -> list[str]:
+    plain = {r["users"]: r for r in data.get("plain_stack_runs") or []}
+    fast = {r["users"]: r for r in data["runs"] if r["workers"] == 1}
+    rows = [
+        (
+            users,
+            fast[users]["requests_per_s"] if users in fast else None,
+            r["requests_per_s"],
+            fast[users]["latency_ms"].get("p95") if users in fast else None,
+            r["latency_ms"].get("p95"),
+            r["failures"],
+        )
+        for users, r in sorted(plain.items())
+    ]
+    if not rows:
+        return []
+    return [
+        "### Server stack, 1 worker: `serve --stack fast` (httptools, TCP_NODELAY, uvloop) vs `--stack plain` "
+        "(uvicorn's h11 and asyncio)",
+        _table(["concurrency", "fast req/s", "plain req/s", "fast p95 ms", "plain p95 ms", "plain errors"], rows),
+        "Same load, same run, one after the other.",
+    ]
 
 
 def _keep_alive(probes: dict[str, Any]) -> list[str]:

@@ -59,20 +59,36 @@ def _progress():
     return (lambda *_: None) if sys.stderr.isatty() else None
 
 
+STACKS = {
+    "fast": {"http": "qa_service.web.protocol:NoDelayHttpProtocol", "loop": "auto"},
+    "plain": {"http": "h11", "loop": "asyncio"},
+}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default QA_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default QA_PORT, 8000).")] = None,
     workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes.")] = 1,
     build: Annotated[bool, typer.Option("--build/--no-build", help="Build the index first if stale.")] = True,
+    stack: Annotated[
+        str,
+        typer.Option(
+            "--stack",
+            help="'fast': httptools with TCP_NODELAY on every connection, uvloop; 'plain': uvicorn's h11 and "
+            "asyncio (the benchmark compares the two).",
+        ),
+    ] = "fast",
 ) -> None:
     """Serve the JSON API, the web form and the OpenAPI docs."""
     import uvicorn
 
     from qa_service.embedding import make_embedder
     from qa_service.service import ensure_index
-    from qa_service.web.protocol import HTTP_PROTOCOL
 
+    if stack not in STACKS:
+        console.print(f"[red]error:[/red] --stack must be one of {', '.join(STACKS)}, not {stack!r}")
+        raise typer.Exit(2)
     settings = settings_or_exit()
     if build:
         with fail_on_errors():
@@ -85,7 +101,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        http=HTTP_PROTOCOL,
+        **STACKS[stack],
         log_level="warning",
     )
 
