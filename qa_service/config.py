@@ -31,7 +31,8 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=64,
-        description="Threads of one ONNX embedding call (minilm-onnx); 0 = onnxruntime's default, all cores.",
+        description="Threads of one ONNX embedding call (minilm-onnx); 0 = all cores, shared out among the "
+        "workers of `serve --workers N`.",
     )
     chunk_words: int = Field(120, ge=20, le=1000, description="Target chunk size in words.")
     chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences shared by consecutive chunks.")

@@ -90,3 +90,17 @@ def test_sources_that_disagree_are_both_shown(real_service):
 def test_korean_question_reaches_the_korean_abstract(real_service):
     r = real_service.search("노무현 정부 지역혁신 정책", k=3)
     assert any("노무현" in p.text for p in r.hits)
+
+
+def test_a_table_row_picked_out_by_another_cell_gives_the_field_asked_for(real_service):
+    r = _ask(real_service, "Who benefited from the Regional Technology Innovation Center program?")
+    assert r.found and r.answer_type == "table" and r.answer.startswith("SMEs outside of Seoul")
+    first = r.passages[0]
+    assert first.kind == "table" and "SMEs outside of Seoul" in first.evidence.text
+
+
+def test_a_question_that_names_its_source_by_year_is_answered_from_it(real_service):
+    r = _ask(real_service, "Per the 2007 slides, how many projects were selected for NURI in 2004?")
+    assert r.found and "111" in r.answer
+    assert r.passages[0].doc_id == "shin-2007-cluster-day-slides"
+    assert {p.doc_id for p in r.passages} == {"shin-2007-cluster-day-slides"}

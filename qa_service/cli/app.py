@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Annotated
 
@@ -95,6 +96,10 @@ def serve(
             built, reason = ensure_index(settings, make_embedder(settings.embedder), progress=_progress())
         if built:
             console.print(f"built the index ({reason})")
+    if workers > 1 and settings.embed_threads == 0:
+        # Each worker embedding on every core would oversubscribe them (measured in eval/bench.md): give each
+        # worker process its share. The workers read it from the environment they inherit.
+        os.environ["QA_EMBED_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
     uvicorn.run(
         "qa_service.web.app:create_app",
         factory=True,
