@@ -134,6 +134,7 @@ def _clause(text: str, start: int, end: int, lo: int, hi: int) -> str:
     return text[left:right]
 
 
+_TIME_UNIT = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
 _MODIFIER = re.compile(
     r"\s(?:after|before|during|in|since|for|from|under|at|by|through|according to|per|between|within|among|"
     r"over|until|when|while|as)\s",
@@ -169,8 +170,18 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
         return None  # the question already states this number: it is not the answer
     if fact.kind in ("date", "period") and fact.date_start and any(str(int(n)) == fact.date_start[:4] for n in qnums):
         return None
+    if fact.kind == "count" and qtype.duration and not _TIME_UNIT.search(fact.unit or ""):
+        return None  # "how much time": a count of months or years answers it, a count of teams does not
     if fact.kind == "count" and fact.unit:
-        score += 0.35 if _stems(fact.unit) & qterms else -0.1
+        score += 0.35 if _stems(fact.unit) & qterms or qtype.duration else -0.1
+    if fact.kind in ("date", "period") and qtype.preposition:
+        # "Since what year ...": the date the text introduces with the same word ("Since 1992, ...").
+        score += (
+            0.15
+            if fact.context
+            and re.search(rf"\b{qtype.preposition}\s+(?:the\s+)?{re.escape(fact.text)}", fact.context, re.I)
+            else 0.0
+        )
     if fact.kind == "table_cell":
         years = {y for y in (fact.row, fact.column) if y and _YEAR.fullmatch(y.strip())}
         if years and qyears and not years & qyears:

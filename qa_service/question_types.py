@@ -80,6 +80,8 @@ class QuestionType:
     per_year: bool = False  # the question asks for a yearly amount
     korean: bool = False
     head: str | None = None  # the noun a what/which question asks for ("What movement ..." -> "movement")
+    duration: bool = False  # "how much time", "how many months": a length of time
+    preposition: str | None = None  # "since" / "until" / "by" / "from" that introduces the asked-for date
 
 
 def classify(question: str) -> QuestionType:
@@ -108,7 +110,9 @@ def classify(question: str) -> QuestionType:
             if match and match.start() < first:
                 entity_type, first = etype, match.start()
     per_year = bool(re.search(r"\b(per|a|each|every) year\b|\bannual(ly)?\b|\byearly\b|\bper annum\b", q))
-    return QuestionType(answer_type, entity_type, per_year, korean, noun)
+    duration = bool(re.search(r"\bhow much time\b|\bhow many (?:years|months|weeks|days)\b", q))
+    lead = re.match(r"^\s*(since|until|by|from)\s+(?:when|what|which)\b", q)
+    return QuestionType(answer_type, entity_type, per_year, korean, noun, duration, lead.group(1) if lead else None)
 
 
 _HEAD = re.compile(r"^\s*(?:what|which)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z-]+)")

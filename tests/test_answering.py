@@ -35,3 +35,8 @@ def test_the_question_names_its_source_by_year(fixture_service):
     assert r.question.endswith("according to the 2009 article?")
     assert {p.doc_id for p in r.passages} == {"alpha"}
     assert r.found and "48" in r.answer
+
+
+def test_a_question_about_time_gets_a_length_of_time_not_another_count(fixture_service):
+    r = fixture_service.ask("How much time did the project teams have to wait for their grants?")
+    assert r.found and "five months" in r.answer

@@ -52,3 +52,12 @@ def test_a_what_or_which_noun_names_the_kind_of_answer():
     assert classify("Which ministries funded the scheme?").entity_type == "ministry"
     assert classify("What is the aim of the plan?").head is None  # "is" is no noun
     assert classify("What kind of relationship did the strategy aim for?").head == "relationship"
+
+
+def test_durations_and_the_preposition_of_the_date_asked_for():
+    assert classify("How much time did the teams have to spend their grants?").duration
+    assert classify("How many months did the review take?").duration
+    assert not classify("How many teams were selected?").duration
+    assert classify("Since what year have governors been elected?").preposition == "since"
+    assert classify("Until when did the plan run?").preposition == "until"
+    assert classify("When did the plan start?").preposition is None
