@@ -25,11 +25,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qa_service.lexical import analyze
-from qa_service.numbers import numbers_in
-from qa_service.question_types import QuestionType, classify
+from qa_service.numbers import YEAR, numbers_in
+from qa_service.question_types import WHY, QuestionType, classify
 from qa_service.records import Evidence, Fact, Hit, Table
 from qa_service.retrieval import Filters, ScoredUnit
-from qa_service.schemas import AskResponse, Conflict, ConflictSide
+from qa_service.schemas import AskResponse, Conflict, ConflictSide, Passage
 from qa_service.table_answering import Record, TableAnswer, best_table_answer
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def _fact_score(fact: Fact, unit: ScoredUnit, rank: int, qtype: QuestionType, qt
             else 0.0
         )
     if fact.kind == "table_cell":
-        years = {y for y in (fact.row, fact.column) if y and _YEAR.fullmatch(y.strip())}
+        years = {y for y in (fact.row, fact.column) if y and YEAR.fullmatch(y.strip())}
         if years and qyears and not years & qyears:
             return None  # the cell is another year's than the one asked about
         row_hit = bool(_stems(fact.row) & qterms)
@@ -246,7 +246,6 @@ def _answer_text(fact: Fact, doc_text: str) -> str:
 
 
 _CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted from|caused by)\b", re.I)
-_WHY = re.compile(r"^\s*(?:why|how come)\b|\breasons?\b", re.I)
 
 
 _MANY_PARTS = re.compile(r"\b(?:each|every|split|broken down|break down|breakdown|by type|by size)\b", re.I)
@@ -305,7 +304,7 @@ def _explanation(units: list[ScoredUnit], service: QAService, question: str = ""
         chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
         u += 1
     said = " ".join(unit_text(c.unit) for c in chosen)
-    if _WHY.search(question) and not _CAUSE.search(said) and u < span.stop and _CAUSE.search(unit_text(u)):
+    if WHY.search(question) and not _CAUSE.search(said) and u < span.stop and _CAUSE.search(unit_text(u)):
         chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
     return _joined([" ".join(unit_text(c.unit).split()) for c in chosen]), chosen
 
@@ -359,18 +358,15 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
     c -= 0.8 * missing_share + 0.6 * off_share
     if chunk.kind != "table" and _other_years(question, _unit_text(service, top)):
         c -= 0.6  # the sentence dates itself to other years than the question asks about
-    elif set(_YEAR.findall(question)) - {t for t in here if t.isdigit()}:
+    elif set(YEAR.findall(question)) - {t for t in here if t.isdigit()}:
         c -= 0.4  # neither the passage nor its neighbours mention a year the question asks about
     return round(min(1.0, max(0.0, c)), 3)
 
 
-_YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?!\d|[.,]\d)")
-
-
 def _other_years(question: str, sentence: str) -> bool:
     """The question names years, the sentence names years, and none of the question's."""
-    asked = set(_YEAR.findall(question))
-    said = set(_YEAR.findall(sentence))
+    asked = set(YEAR.findall(question))
+    said = set(YEAR.findall(sentence))
     return bool(asked and said and not asked & said)
 
 
@@ -470,7 +466,7 @@ def _table_answer_text(found: TableAnswer) -> str:
     return f"{target.value} ({found.table.caption}: {where})" if where else target.value
 
 
-def _passages(service: QAService, hits: list, top_k: int, lead: ScoredUnit | None) -> list:
+def _passages(service: QAService, hits: list[Hit], top_k: int, lead: ScoredUnit | None) -> list[Passage]:
     """The passages of an answer: the one it was read from first, with its sentence as the evidence."""
     if lead is None:
         return [service.passage(replace(h, rank=r)) for r, h in enumerate(_distinct(hits)[:top_k], start=1)]
@@ -511,7 +507,7 @@ def answer(
     qtype = classify(question)
     qterms = set(analyze(question))  # the question's own words: alias expansions would match too much
     main_terms = _main_terms(question)
-    qyears = frozenset(_YEAR.findall(question))
+    qyears = frozenset(YEAR.findall(question))
     qnums = set(numbers_in(question))
     rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
     units = sorted(

@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 from word2number import w2n
 
+# A four-digit year on its own (not part of 2,330 or 12.2004): "In 2005, seven ..." and "(BNC 2007)." count.
+YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?!\d|[.,]\d)")
+
 SCALE_WORDS: dict[str, float] = {
     "thousand": 1e3,
     "million": 1e6,

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 _HANGUL = re.compile(r"[가-힣]")
+# A question that asks for a reason: answered by a sentence, never by a table cell.
+WHY = re.compile(r"^\s*(?:why|how come)\b|\b(?:reasons?|explain)\b", re.I)
 
 # (answer type, pattern): the first that matches wins, so the specific come first.
 _RULES: tuple[tuple[str, str], ...] = (

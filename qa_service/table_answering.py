@@ -19,16 +19,16 @@ from dataclasses import dataclass
 
 from qa_service.aliases import fits_acronym
 from qa_service.lexical import analyze
+from qa_service.numbers import YEAR
+from qa_service.question_types import WHY
 from qa_service.records import Document, Table
 
-_YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?!\d|[.,]\d)")
 _NUMBER = re.compile(r"\d")
 _AGGREGATE = re.compile(r"^\s*(?:total|all|sum|overall|grand total)\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
 _NAME_RUN = re.compile(r"(?:[A-Z][\w&'-]*\s+(?:(?:of|and|for|the|&)\s+)*){1,7}[A-Z][\w&'-]*")
 NUMERIC_TYPES = {"count", "population", "percent", "money", "area"}
 MIN_COVERAGE = 0.5
-_WHY = re.compile(r"^\s*(?:why|how come)\b|\b(?:reasons?|explain)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,10 @@ def _type_ok(value: str, answer_type: str) -> bool:
     if answer_type == "explanation":  # "What was total employment in 1997?": any value may answer it
         return bool(value.strip())
     if answer_type == "date":
-        return bool(_YEAR.search(value))
+        return bool(YEAR.search(value))
     if answer_type in NUMERIC_TYPES:
-        return bool(_NUMBER.search(value)) and not _YEAR.fullmatch(value.strip())
-    return bool(re.search(r"[A-Za-z가-힣]{3}", value)) and not _YEAR.fullmatch(value.strip())
+        return bool(_NUMBER.search(value)) and not YEAR.fullmatch(value.strip())
+    return bool(re.search(r"[A-Za-z가-힣]{3}", value)) and not YEAR.fullmatch(value.strip())
 
 
 class _Question:
@@ -170,7 +170,7 @@ class _Question:
         top = max((idf(t) for t in self.terms if idf(t) > 0), default=1.0)
         self.weight = {t: idf(t) or top for t in self.terms}  # a term the corpus lacks weighs as its rarest
         self.total = sum(self.weight.values()) or 1.0
-        self.years = set(_YEAR.findall(question))
+        self.years = set(YEAR.findall(question))
         self.alternatives: dict[str, list[set[str]]] = {}
         for token in _ACRONYM.findall(question):
             stems = analyze(token)
@@ -216,7 +216,7 @@ def best_table_answer(
     the embedding similarity of the question to that row, which breaks near-ties between
     tables that share rows and columns ("Total" in 1997) but not words ("worked" vs "Employees").
     """
-    if _WHY.search(question):
+    if WHY.search(question):
         return None  # a reason is not a cell's value
     q = _Question(question, idf, forms)
     if not q.terms:
@@ -254,7 +254,7 @@ def best_table_answer(
                     continue  # the question already names this value: it asks for another field
                 key = set().union(*(stems[j] for j in others))
                 years_seen = {y for y in q.years if y in key or y == target.header.strip() or y in caption_terms}
-                if years_seen != q.years or (_YEAR.fullmatch(target.header.strip()) and target.header not in q.years):
+                if years_seen != q.years or (YEAR.fullmatch(target.header.strip()) and target.header not in q.years):
                     continue  # a year of the question is unaccounted for, or the column is another year's
                 coverage = q.share(in_key | in_header | in_caption)
                 if coverage < MIN_COVERAGE:
