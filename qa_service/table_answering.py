@@ -165,7 +165,6 @@ class _Question:
     """The question's terms, their weights, and other spellings of its acronyms (from the alias table)."""
 
     def __init__(self, question: str, idf: Callable[[str], float], forms: Callable[[str], Iterable[str]]) -> None:
-        self.text = question
         self.terms = list(dict.fromkeys(analyze(question)))
         top = max((idf(t) for t in self.terms if idf(t) > 0), default=1.0)
         self.weight = {t: idf(t) or top for t in self.terms}  # a term the corpus lacks weighs as its rarest
