@@ -24,9 +24,10 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from qa_service.explanations import explanation, span_coverage
 from qa_service.lexical import analyze
 from qa_service.numbers import YEAR, numbers_in
-from qa_service.question_types import WHY, QuestionType, classify
+from qa_service.question_types import QuestionType, classify
 from qa_service.records import Evidence, Fact, Hit, Table
 from qa_service.retrieval import Filters, ScoredUnit
 from qa_service.schemas import AskResponse, Conflict, ConflictSide, Passage
@@ -245,9 +246,6 @@ def _answer_text(fact: Fact, doc_text: str) -> str:
     return " ".join(text.split())
 
 
-_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted from|caused by)\b", re.I)
-
-
 _MANY_PARTS = re.compile(r"\b(?:each|every|split|broken down|break down|breakdown|by type|by size)\b", re.I)
 _ASKED_NOUN = re.compile(r"\bhow many ([a-z][a-z-]+)", re.I)
 
@@ -273,62 +271,6 @@ def _parts(question: str, best: Candidate, lookup: FactLookup, service: QAServic
         if fact is best.fact or (each and unit & best_unit) or any(unit & a for a in asked):
             out.append(fact)
     return out
-
-
-def _explanation(units: list[ScoredUnit], service: QAService, question: str = "") -> tuple[str, list[ScoredUnit]]:
-    """The best sentence, followed by the next ones of its passage while they stay short and relevant.
-
-    A heading or label ("At the local level:", "Negative Side") is followed by its list, so more of it is
-    kept; a why-question whose sentence gives no reason also gets the next sentence when that one does
-    ("This was because ...")."""
-    best = units[0]
-    idx = service.index.units
-    chunk = service.index.chunks[best.chunk]
-    text = service.index.documents[chunk.doc_id].text
-
-    def unit_text(u: int) -> str:
-        return text[int(idx.start[u]) : int(idx.end[u])]
-
-    chosen = [best]
-    first = unit_text(best.unit)
-    words = len(first.split())
-    limit = 60 if first.rstrip().endswith(":") or words <= 5 else 25
-    span = idx.of_chunk(best.chunk)
-    doc = service.index.documents[chunk.doc_id]
-    section = doc.section_at(int(idx.start[best.unit]))
-    u = best.unit + 1
-    while u < span.stop and words < limit:
-        if unit_text(u).rstrip().endswith(":") or doc.section_at(int(idx.start[u])) != section:
-            break  # the next list's label, or the next section: another topic
-        words += len(unit_text(u).split())
-        chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
-        u += 1
-    said = " ".join(unit_text(c.unit) for c in chosen)
-    if WHY.search(question) and not _CAUSE.search(said) and u < span.stop and _CAUSE.search(unit_text(u)):
-        chosen.append(ScoredUnit(u, best.chunk, 0.0, 0.0, 0.0))
-    return _joined([" ".join(unit_text(c.unit).split()) for c in chosen]), chosen
-
-
-def _joined(pieces: list[str]) -> str:
-    """Sentences joined by a space; a heading and list items without punctuation by ': ' and '; '."""
-    out = ""
-    for i, piece in enumerate(pieces):
-        if i:
-            prev = pieces[i - 1]
-            if prev[-1:] in ".!?;:,)\"'":
-                out += " "
-            else:
-                out += ": " if i == 1 and len(prev.split()) <= 5 and len(pieces) > 2 else "; "
-        out += piece
-    return out
-
-
-def _span_coverage(service: QAService, terms: list[str], chosen: list[ScoredUnit]) -> float:
-    """IDF-weighted share of the query terms that the chosen sentences hold together."""
-    weights = {t: service.index.lexical.idf(t) for t in set(terms)}
-    total = sum(weights.values()) or 1.0
-    held = set().union(*(service.retriever.unit_terms(c.unit) for c in chosen))
-    return sum(w for t, w in weights.items() if t in held) / total
 
 
 def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_found: bool, qtype) -> float:
@@ -571,10 +513,10 @@ def answer(
         confidence = _confidence(question, best.unit, service, True, qtype)
     elif top_unit is not None:
         lead = top_unit
-        answer_text, chosen = _explanation(units, service, question)
+        answer_text, chosen = explanation(units, service, question)
         answer_type = "explanation"
         conflicts = []
-        together = _span_coverage(service, result.terms, chosen)
+        together = span_coverage(service, result.terms, chosen)
         basis = replace(top_unit, coverage=max(top_unit.coverage, together))
         confidence = _confidence(question, basis, service, False, qtype)
         chunk = service.index.chunks[top_unit.chunk]
