@@ -89,11 +89,15 @@ _ORDINAL = re.compile(
 )
 
 
-def _ordinal_fit(question: str, unit: ScoredUnit, service: QAService) -> ScoredUnit:
+def _asked_ordinals(question: str) -> frozenset[str]:
+    """Ordinals of the question right before a capitalised name or a plan-like noun ("the third CNLDP",
+    "the First Plan"); "first" as an adverb does not count."""
+    return frozenset(m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end()))
+
+
+def _ordinal_fit(asked: frozenset[str], unit: ScoredUnit, service: QAService) -> ScoredUnit:
     """A sentence about "the fourth plan" does not answer a question about the third: ordinals are stop words
-    to the analyzer, so they are compared here. Only ordinals right before a capitalised name or an acronym
-    count ("the third CNLDP", "the First Plan"); "first" as an adverb does not."""
-    asked = {m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end())}
+    to the analyzer, so they are compared here."""
     if not asked:
         return unit
     said = {m.group(1).lower() for m in _ORDINAL.finditer(_unit_text(service, unit))}
@@ -298,16 +302,16 @@ def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
     c += 0.1 if fact_found else (-0.25 if needs_fact else 0.0)
     c -= 0.8 * missing_share + 0.6 * off_share
-    if chunk.kind != "table" and _other_years(question, _unit_text(service, top)):
+    asked_years = frozenset(YEAR.findall(question))
+    if chunk.kind != "table" and _other_years(asked_years, _unit_text(service, top)):
         c -= 0.6  # the sentence dates itself to other years than the question asks about
-    elif set(YEAR.findall(question)) - {t for t in here if t.isdigit()}:
+    elif asked_years - {t for t in here if t.isdigit()}:
         c -= 0.4  # neither the passage nor its neighbours mention a year the question asks about
     return round(min(1.0, max(0.0, c)), 3)
 
 
-def _other_years(question: str, sentence: str) -> bool:
-    """The question names years, the sentence names years, and none of the question's."""
-    asked = set(YEAR.findall(question))
+def _other_years(asked: frozenset[str], sentence: str) -> bool:
+    """The question names years (``asked``), the sentence names years, and none of the question's."""
     said = set(YEAR.findall(sentence))
     return bool(asked and said and not asked & said)
 
@@ -452,8 +456,9 @@ def answer(
     qyears = frozenset(YEAR.findall(question))
     qnums = set(numbers_in(question))
     rank_of = {service.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
+    ordinals = _asked_ordinals(question)
     units = sorted(
-        (_ordinal_fit(question, u, service) for u in result.scored if u.chunk in rank_of), key=lambda u: -u.score
+        (_ordinal_fit(ordinals, u, service) for u in result.scored if u.chunk in rank_of), key=lambda u: -u.score
     )
     lookup = service.fact_lookup
     idx = service.index.units
@@ -470,12 +475,13 @@ def answer(
         chunk = service.index.chunks[unit.chunk]
         lo, hi = int(idx.start[unit.unit]), int(idx.end[unit.unit])
         text = service.index.documents[chunk.doc_id].text
+        other_years = chunk.kind != "table" and _other_years(qyears, text[lo:hi])
         for fact in lookup.within(chunk.doc_id, lo, hi):
             if fact.kind not in kinds:
                 continue
             clause = _stems(_clause(text, fact.start, fact.end, lo, hi))
             score = _fact_score(fact, unit, rank_of[unit.chunk], qtype, qterms, qnums, clause, main_terms, qyears)
-            if score is not None and chunk.kind != "table" and _other_years(question, text[lo:hi]):
+            if score is not None and other_years:
                 score -= 0.3  # a sentence about other years
             if score is not None:
                 candidates.append(Candidate(fact, unit, score))

@@ -29,7 +29,8 @@ def explanation(units: list[ScoredUnit], service: QAService, question: str = "")
     best = units[0]
     idx = service.index.units
     chunk = service.index.chunks[best.chunk]
-    text = service.index.documents[chunk.doc_id].text
+    doc = service.index.documents[chunk.doc_id]
+    text = doc.text
 
     def unit_text(u: int) -> str:
         return text[int(idx.start[u]) : int(idx.end[u])]
@@ -39,7 +40,6 @@ def explanation(units: list[ScoredUnit], service: QAService, question: str = "")
     words = len(first.split())
     limit = 60 if first.rstrip().endswith(":") or words <= 5 else 25
     span = idx.of_chunk(best.chunk)
-    doc = service.index.documents[chunk.doc_id]
     section = doc.section_at(int(idx.start[best.unit]))
     u = best.unit + 1
     while u < span.stop and words < limit:

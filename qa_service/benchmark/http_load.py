@@ -129,33 +129,28 @@ def bench_http(
     work_dir.mkdir(parents=True, exist_ok=True)
     questions_file = work_dir / "questions.json"
     questions_file.write_text(json.dumps(list(questions), ensure_ascii=False), encoding="utf-8")
+
+    def load(server, stack: str, n_workers: int, n_users: int) -> dict[str, Any]:
+        prefix = work_dir / f"locust-{stack}-{n_workers}w-{n_users}u"
+        result = {**run_locust(server.url, n_users, seconds, questions_file, prefix), "workers": n_workers}
+        lat = result["latency_ms"]
+        say(
+            f"http: {stack} stack, {n_workers}w x {n_users} users: {result['requests_per_s']} req/s, "
+            f"p50 {lat.get('p50')} p95 {lat.get('p95')} ms, {result['failures']} failure(s)"
+        )
+        return result
+
     runs, probes = [], {}
     for n_workers in workers:
         log_path = work_dir / f"server-{n_workers}w.log"
         with running_server(settings, n_workers, log_path, questions[0]) as server:
             say(f"http: server with {n_workers} worker(s) answered after {server.ready_s:.1f} s")
             probes[str(n_workers)] = probe_keepalive(server.url, questions[0])
-            for n_users in users:
-                result = run_locust(
-                    server.url, n_users, seconds, questions_file, work_dir / f"locust-{n_workers}w-{n_users}u"
-                )
-                result["workers"] = n_workers
-                runs.append(result)
-                lat = result["latency_ms"]
-                say(
-                    f"http: {n_workers}w x {n_users} users: {result['requests_per_s']} req/s, p50 {lat.get('p50')} "
-                    f"p95 {lat.get('p95')} ms, {result['failures']} failure(s)"
-                )
+            runs += [load(server, "fast", n_workers, n_users) for n_users in users]
     # The same load on uvicorn's default stack (h11, asyncio), 1 worker: what `serve --stack fast` buys.
-    plain = []
     compare = sorted({u for u in users if u > 1}) or list(users)
     with running_server(settings, 1, work_dir / "server-plain.log", questions[0], stack="plain") as server:
-        for n_users in compare:
-            result = run_locust(server.url, n_users, seconds, questions_file, work_dir / f"locust-plain-{n_users}u")
-            result["workers"] = 1
-            plain.append(result)
-            lat = result["latency_ms"]
-            say(f"http: plain stack, 1w x {n_users} users: {result['requests_per_s']} req/s, p95 {lat.get('p95')} ms")
+        plain = [load(server, "plain", 1, n_users) for n_users in compare]
     return {
         "endpoints": ["POST /api/ask", "GET /api/search"],
         "runs": runs,
