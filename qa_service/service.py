@@ -10,14 +10,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from qa_service.answering.tables import PreparedTable
 from qa_service.config import Settings, get_settings
-from qa_service.doc_refs import document_reference
-from qa_service.embedding import Embedder, make_embedder
 from qa_service.errors import InvalidQueryError, UnknownDocumentError
-from qa_service.query_batching import QueryBatcher
+from qa_service.index.embedding import Embedder, make_embedder
+from qa_service.index.store import Index, build_index, index_is_current, load_index
 from qa_service.records import Fact, Hit
-from qa_service.retrieval import Filters as RetrievalFilters
-from qa_service.retrieval import Retriever
+from qa_service.retrieval.doc_refs import document_reference
+from qa_service.retrieval.query_batching import QueryBatcher
+from qa_service.retrieval.retriever import Filters as RetrievalFilters
+from qa_service.retrieval.retriever import Retriever
 from qa_service.schemas import (
     MAX_QUESTION_CHARS,
     AskResponse,
@@ -35,8 +37,6 @@ from qa_service.schemas import (
     TableOut,
     clean_question,
 )
-from qa_service.store import Index, build_index, index_is_current, load_index
-from qa_service.table_answering import PreparedTable
 
 
 def ensure_index(settings: Settings, embedder: Embedder, force: bool = False, progress=None) -> tuple[bool, str]:
@@ -74,7 +74,7 @@ class QAService:
             if c.table_id:
                 self.table_chunks.setdefault(c.table_id, []).append(i)
         self._facts_by_id = {f.fact_id: f for f in index.facts}
-        from qa_service.answering import FactLookup
+        from qa_service.answering.rules import FactLookup
 
         self.fact_lookup = FactLookup(index.facts)
 
@@ -200,7 +200,7 @@ class QAService:
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full") -> AskResponse:
         """A short answer with its facts, cited passages and any disagreement between sources."""
-        from qa_service.answering import answer
+        from qa_service.answering.rules import answer
 
         if not 1 <= top_k <= 50:
             raise InvalidQueryError(f"top_k must be between 1 and 50, not {top_k}")

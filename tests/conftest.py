@@ -37,7 +37,7 @@ def fixture_settings(fixture_corpus, tmp_path_factory):
 @pytest.fixture(scope="session")
 def fixture_service(fixture_settings):
     """QAService over the fixture corpus, with the hashing embedder."""
-    from qa_service.embedding import HashEmbedder
+    from qa_service.index.embedding import HashEmbedder
     from qa_service.service import QAService, ensure_index
 
     embedder = HashEmbedder()
@@ -56,7 +56,7 @@ def real_settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def real_service(real_settings):
     """QAService over the bundled corpus with the real model (tests using it are marked ``model``)."""
-    from qa_service.embedding import make_embedder
+    from qa_service.index.embedding import make_embedder
     from qa_service.service import QAService, ensure_index
 
     embedder = make_embedder(real_settings.embedder)

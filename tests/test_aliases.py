@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from qa_service.aliases import AliasTable, fits_acronym, is_acronym, mine_aliases, sh_long_form_start
+from qa_service.text.aliases import AliasTable, fits_acronym, is_acronym, mine_aliases, sh_long_form_start
 
 TEXT = """
 The Northern Coastal Development Agency (NCDA) reviewed the proposals. Later the NCDA signed contracts.

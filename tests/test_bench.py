@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qa_service.benchmark.synthetic import VectorMixture, corpus_sentences, make_queries, write_pdf_corpus
-from qa_service.embedding import HashEmbedder
+from qa_service.index.embedding import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -109,7 +109,7 @@ def test_scale_measures_every_index_type_and_the_guard():
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
 def test_approximate_indexes_are_calibrated_and_reload_their_breadth(tmp_path, kind):
-    from qa_service.vector_index import build_vector_index, load_vector_index, save_vector_index
+    from qa_service.index.vector_index import build_vector_index, load_vector_index, save_vector_index
 
     vectors = VectorMixture(32, centres=30, seed=2).sample(3000, seed=1)
     index, info = build_vector_index(vectors, kind)
@@ -121,7 +121,7 @@ def test_approximate_indexes_are_calibrated_and_reload_their_breadth(tmp_path, k
 
 
 def test_index_type_follows_corpus_size():
-    from qa_service.vector_index import HNSW_FROM, choose_index_type, ivf_nlist
+    from qa_service.index.vector_index import HNSW_FROM, choose_index_type, ivf_nlist
 
     assert choose_index_type(HNSW_FROM - 1) == "flat" and choose_index_type(HNSW_FROM) == "hnsw"
     assert ivf_nlist(1_000_000) == 4096 and ivf_nlist(1000) * 39 <= 1000

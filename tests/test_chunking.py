@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.chunking import chunk_document
+from qa_service.index.chunking import chunk_document
 from qa_service.ingest import load_corpus
 from qa_service.records import Document, DocumentMeta, Page, Section
-from qa_service.sentences import sentence_spans
+from qa_service.text.sentences import sentence_spans
 
 TESTS = Path(__file__).resolve().parent
 CORPORA = {"real": TESTS.parent / "corpus", "fixture": TESTS / "fixtures" / "corpus"}

@@ -89,8 +89,8 @@ def test_ingest_builds_then_keeps_then_forces(env):
 
 
 def test_a_new_pdf_is_indexed_on_the_next_run(env):
-    from qa_service.embedding import HashEmbedder
-    from qa_service.store import load_index
+    from qa_service.index.embedding import HashEmbedder
+    from qa_service.index.store import load_index
 
     assert ingest()[0].exit_code == 0
     write_pdf(Path(env["QA_CORPUS_DIR"]) / "delta.pdf", ["Delta harbour opened in 2011.", "Delta has ten piers."])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa_service.doc_refs import document_reference
 from qa_service.records import DocumentMeta
+from qa_service.retrieval.doc_refs import document_reference
 
 DOCS = [
     DocumentMeta(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa_service.explanations import joined
+from qa_service.answering.explanations import joined
 
 
 def test_sentences_are_joined_by_a_space():

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.aliases import mine_aliases
 from qa_service.facts import FACT_KINDS, extract_facts, extract_text_facts
 from qa_service.records import Chunk, Document, DocumentMeta, Fact, Table, TableCell
+from qa_service.text.aliases import mine_aliases
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

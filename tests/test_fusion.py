@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_service.fusion import rrf
+from qa_service.retrieval.fusion import rrf
 
 DENSE = ["a", "b", "c"]
 LEXICAL = ["b", "c", "d"]

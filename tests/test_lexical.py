@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa_service.lexical import LexicalIndex, analyze
+from qa_service.index.lexical import LexicalIndex, analyze
 
 TOY = [
     "The Daejeon science town hosts research institutes.",

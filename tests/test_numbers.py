@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_service.numbers import SCALE_WORDS, find_numbers, format_number, numbers_in, parse_number
+from qa_service.text.numbers import SCALE_WORDS, find_numbers, format_number, numbers_in, parse_number
 
 
 @pytest.mark.parametrize(

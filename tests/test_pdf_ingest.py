@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.chunking import chunk_document
+from qa_service.index.chunking import chunk_document
 from qa_service.ingest.corpus import CorpusFile, load_document
 
 ALPHA = "Alpha widgets were first produced in the northern valley in 1998."
@@ -111,7 +111,7 @@ def test_running_header_and_mid_page_numbers(tmp_path):
 @pytest.fixture(scope="module")
 def pdf_service(tmp_path_factory):
     from qa_service.config import Settings
-    from qa_service.embedding import HashEmbedder
+    from qa_service.index.embedding import HashEmbedder
     from qa_service.service import QAService, ensure_index
 
     root = tmp_path_factory.mktemp("pdf-service")

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from qa_service.embedding import HashEmbedder
-from qa_service.query_batching import QueryBatcher
+from qa_service.index.embedding import HashEmbedder
+from qa_service.retrieval.query_batching import QueryBatcher
 
 
 class SlowEmbedder(HashEmbedder):
@@ -111,7 +111,7 @@ def test_max_batch_is_validated():
 @pytest.mark.model
 def test_batching_keeps_the_real_models_vectors():
     """Padding is masked, so a query embedded in a batch of others gets the vector it gets alone."""
-    from qa_service.embedding import make_embedder
+    from qa_service.index.embedding import make_embedder
 
     model = make_embedder("minilm-onnx")
     texts = ["How many companies do Korea's 30 industrial complexes host?", "RIS", "When was land development "

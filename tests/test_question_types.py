@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_service.question_types import classify
+from qa_service.answering.question_types import classify
 
 
 @pytest.mark.parametrize(

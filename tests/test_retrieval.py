@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa_service.errors import InvalidQueryError, UnknownDocumentError
-from qa_service.retrieval import MODES
+from qa_service.retrieval.retriever import MODES
 from qa_service.schemas import Filters
 
 QUERIES = [

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from qa_service.sentences import sentence_spans
+from qa_service.text.sentences import sentence_spans
 
 
 def sentences(text: str, *window: int) -> list[str]:

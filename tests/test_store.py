@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa_service.store as store
-from qa_service.chunking import chunk_document
+import qa_service.index.store as store
 from qa_service.config import Settings
-from qa_service.embedding import HashEmbedder
 from qa_service.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError
+from qa_service.index.chunking import chunk_document
+from qa_service.index.embedding import HashEmbedder
+from qa_service.index.store import REQUIRED_FILES, build_index, embedding_text, index_is_current, load_index, vectors_of
 from qa_service.ingest import corpus_hash, load_corpus
 from qa_service.service import ensure_index
-from qa_service.store import REQUIRED_FILES, build_index, embedding_text, index_is_current, load_index, vectors_of
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 WORDS, OVERLAP = 60, 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from qa_service.answering.tables import PreparedTable, best_table_answer, records
 from qa_service.ingest.structure import find_tables
 from qa_service.records import Document, DocumentMeta
-from qa_service.table_answering import PreparedTable, best_table_answer, records
 
 TEXT = """Harbour Science Park
 

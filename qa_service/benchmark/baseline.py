@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from qa_service.benchmark.stats import summary
-from qa_service.embedding import Embedder, make_embedder
+from qa_service.index.embedding import Embedder, make_embedder
 
 CHUNK_WORDS = 150
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from qa_service.benchmark.stats import PeakMemory
 from qa_service.config import Settings
-from qa_service.embedding import Embedder
+from qa_service.index.embedding import Embedder
 
 
 def _pages(index_dir: Path) -> int:
@@ -24,7 +24,7 @@ def bench_ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder, settings
     The embedder is warmed first, so loading the model is not counted as ingestion. Peak memory is the
     resident set of this process, sampled every 10 ms during the build.
     """
-    from qa_service.store import build_index
+    from qa_service.index.store import build_index
 
     embedder.encode(["warm-up"])
     with PeakMemory() as memory:

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qa_service.benchmark.stats import summary
-from qa_service.embedding import Embedder
 from qa_service.errors import InvalidQueryError
+from qa_service.index.embedding import Embedder
 from qa_service.service import QAService
 
 STAGES = ("embed", "dense", "lexical", "fusion", "evidence", "answer")

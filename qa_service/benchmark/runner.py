@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from qa_service.config import ROOT, Settings
-from qa_service.embedding import Embedder, make_embedder
-from qa_service.store import build_index
+from qa_service.index.embedding import Embedder, make_embedder
+from qa_service.index.store import build_index
 
 SECTIONS = ("ingest", "latency", "http", "scale", "cold_start")
 OTHER_EMBEDDER = {"minilm": "minilm-onnx", "minilm-onnx": "minilm"}
@@ -192,7 +192,7 @@ def _latency(ws: Workspace, kinds: list[str], queries: list, plan: Plan, say) ->
         say(f"latency: ask with {kind}: p50 {ask['p50']} ms, p95 {ask['p95']} ms")
     embedders = {kind: ws.embedder(kind) for kind in kinds}
     if "minilm-onnx" in embedders:
-        from qa_service.onnx_embedding import OnnxMiniLMEmbedder
+        from qa_service.index.onnx_embedding import OnnxMiniLMEmbedder
 
         embedders["minilm-onnx, 1 thread"] = OnnxMiniLMEmbedder(threads=1)
     out["embedders"] = bench_embedders(embedders, texts)

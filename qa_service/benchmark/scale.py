@@ -17,7 +17,7 @@ import numpy as np
 
 from qa_service.benchmark.stats import PeakMemory, rss_mb, summary
 from qa_service.benchmark.synthetic import VectorMixture
-from qa_service.vector_index import (
+from qa_service.index.vector_index import (
     QUERY_THREADS,
     build_vector_index,
     calibrate_search,

@@ -56,7 +56,7 @@ class SyntheticCorpus(NamedTuple):
 def corpus_sentences(corpus_dir: Path, min_words: int = 5) -> list[str]:
     """The sentences of every readable document of ``corpus_dir``, in corpus order."""
     from qa_service.ingest import load_corpus
-    from qa_service.sentences import sentence_spans
+    from qa_service.text.sentences import sentence_spans
 
     docs, _errors = load_corpus(Path(corpus_dir))
     out = []

@@ -32,10 +32,10 @@ def ingest(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the index is up to date.")] = False,
 ) -> None:
     """Build the index from the corpus folder (only when the corpus, model or settings changed)."""
-    from qa_service.embedding import make_embedder
     from qa_service.errors import EmptyCorpusError
+    from qa_service.index.embedding import make_embedder
+    from qa_service.index.store import read_manifest
     from qa_service.service import ensure_index
-    from qa_service.store import read_manifest
 
     settings = settings_or_exit()
     embedder = make_embedder(settings.embedder)
@@ -84,7 +84,7 @@ def serve(
     """Serve the JSON API, the web form and the OpenAPI docs."""
     import uvicorn
 
-    from qa_service.embedding import make_embedder
+    from qa_service.index.embedding import make_embedder
     from qa_service.service import ensure_index
 
     if stack not in STACKS:

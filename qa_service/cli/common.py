@@ -43,7 +43,7 @@ def fail_on_errors() -> Iterator[None]:
 
 def open_service(index_dir=None, build: bool = True):
     """The service over the configured index, building it first when it is missing or stale."""
-    from qa_service.embedding import make_embedder
+    from qa_service.index.embedding import make_embedder
     from qa_service.service import QAService, ensure_index
 
     settings = settings_or_exit()

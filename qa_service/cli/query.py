@@ -83,7 +83,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
 ) -> None:
     """Ranked passages with the evidence sentence highlighted."""
-    from qa_service.retrieval import MODES
+    from qa_service.retrieval.retriever import MODES
 
     if mode not in MODES:
         console.print(f"[red]error:[/red] --mode must be one of {', '.join(MODES)}")

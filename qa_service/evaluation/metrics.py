@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 
-from qa_service.numbers import numbers_in
+from qa_service.text.numbers import numbers_in
 
 PARTIAL_MIN_TOKENS = 8
 PARTIAL_SHARE = 0.6

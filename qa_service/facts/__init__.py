@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from qa_service.aliases import AliasTable, mine_aliases
 from qa_service.facts.base import Claims, Found, context_around
 from qa_service.facts.counts import find_counts
 from qa_service.facts.dates import find_structured_dates, find_years
@@ -20,8 +19,9 @@ from qa_service.facts.entities import find_entities
 from qa_service.facts.measures import find_area, find_percent, find_population
 from qa_service.facts.money import find_money
 from qa_service.facts.tables import cell_facts, table_chunk_ids
-from qa_service.numbers import find_numbers
 from qa_service.records import Chunk, Document, Fact
+from qa_service.text.aliases import AliasTable, mine_aliases
+from qa_service.text.numbers import find_numbers
 
 FACT_KINDS = ("money", "count", "percent", "area", "population", "date", "period", "entity", "table_cell")
 

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from qa_service.aliases import STOPWORDS, word_set
+from qa_service.text.aliases import STOPWORDS, word_set
 
 
 @dataclass(frozen=True)

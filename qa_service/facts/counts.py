@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from qa_service.aliases import word_set
 from qa_service.facts.base import Claims, Found, NounPhrase, is_plural_noun, noun_phrase_after
-from qa_service.numbers import NumberSpan
+from qa_service.text.aliases import word_set
+from qa_service.text.numbers import NumberSpan
 
 _DESCRIBING = word_set(
     """major minor additional other more new different various several main official original separate large

@@ -16,9 +16,9 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
-from qa_service.aliases import CONNECTORS, STOPWORDS, AliasTable, is_capitalised
 from qa_service.facts.base import Found
-from qa_service.numbers import parse_number
+from qa_service.text.aliases import CONNECTORS, STOPWORDS, AliasTable, is_capitalised
+from qa_service.text.numbers import parse_number
 
 _HEAD_TYPES = {
     "program": "program",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from qa_service.facts.base import Claims, Found
-from qa_service.numbers import NumberSpan
+from qa_service.text.numbers import NumberSpan
 
 _PERCENT = re.compile(r"\s?%|\s+(?:percent|per\s+cent|percentage\s+points?)\b", re.IGNORECASE)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from qa_service.aliases import STOPWORDS
 from qa_service.facts.base import Claims, Found
-from qa_service.numbers import SCALE_WORDS, NumberSpan
+from qa_service.text.aliases import STOPWORDS
+from qa_service.text.numbers import SCALE_WORDS, NumberSpan
 
 _SYMBOLS = {
     "US$": "USD",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from qa_service.facts.base import Found
-from qa_service.numbers import parse_number
 from qa_service.records import Chunk, Document, Fact, Table, TableCell
+from qa_service.text.numbers import parse_number
 
 
 def _unit(cell: TableCell, text_facts: list[Found]) -> tuple[float | None, str | None]:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa_service.embedding import Embedder
-from qa_service.evidence_units import with_context
-from qa_service.fusion import rrf
-from qa_service.lexical import analyze
+from qa_service.index.embedding import Embedder
+from qa_service.index.evidence_units import with_context
+from qa_service.index.lexical import analyze
+from qa_service.index.store import Index
 from qa_service.records import Evidence, Hit
-from qa_service.store import Index
+from qa_service.retrieval.fusion import rrf
 
 MODES = ("bm25", "dense", "hybrid", "full")
 

@@ -24,14 +24,14 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from qa_service.explanations import explanation, span_coverage
-from qa_service.lexical import analyze
-from qa_service.numbers import YEAR, numbers_in
-from qa_service.question_types import QuestionType, classify
+from qa_service.answering.explanations import explanation, span_coverage
+from qa_service.answering.question_types import QuestionType, classify
+from qa_service.answering.tables import Record, TableAnswer, best_table_answer
+from qa_service.index.lexical import analyze
 from qa_service.records import Evidence, Fact, Hit, Table
-from qa_service.retrieval import Filters, ScoredUnit
+from qa_service.retrieval.retriever import Filters, ScoredUnit
 from qa_service.schemas import AskResponse, Conflict, ConflictSide, Passage
-from qa_service.table_answering import Record, TableAnswer, best_table_answer
+from qa_service.text.numbers import YEAR, numbers_in
 
 if TYPE_CHECKING:
     from qa_service.service import QAService

@@ -92,7 +92,7 @@ def make_embedder(kind: str, threads: int = 0) -> Embedder:
     if kind == "hash":
         return HashEmbedder()
     if kind == "minilm-onnx":
-        from qa_service.onnx_embedding import OnnxMiniLMEmbedder
+        from qa_service.index.onnx_embedding import OnnxMiniLMEmbedder
 
         return OnnxMiniLMEmbedder(threads=threads or None)
     if kind == "minilm":

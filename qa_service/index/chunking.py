@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa_service.records import Chunk, Document
-from qa_service.sentences import sentence_spans
+from qa_service.text.sentences import sentence_spans
 
 
 @dataclass(frozen=True)

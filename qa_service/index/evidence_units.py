@@ -17,7 +17,7 @@ import numpy as np
 
 from qa_service.ingest.structure import iter_lines
 from qa_service.records import Chunk, Document
-from qa_service.sentences import sentence_spans
+from qa_service.text.sentences import sentence_spans
 
 
 @dataclass

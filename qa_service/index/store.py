@@ -23,22 +23,22 @@ from typing import Any
 import numpy as np
 
 from qa_service import __version__
-from qa_service.chunking import chunk_document
-from qa_service.embedding import Embedder
+from qa_service.index.chunking import chunk_document
+from qa_service.index.embedding import Embedder
 from qa_service.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError, IngestError
-from qa_service.evidence_units import Units, build_units
+from qa_service.index.evidence_units import Units, build_units
 from qa_service.ingest import corpus_hash, load_corpus
-from qa_service.lexical import LexicalIndex
+from qa_service.index.lexical import LexicalIndex
 from qa_service.records import Chunk, Document, DocumentMeta, Fact, Page, Section, Table
-from qa_service.vector_index import build_vector_index, load_vector_index, save_vector_index
+from qa_service.index.vector_index import build_vector_index, load_vector_index, save_vector_index
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # The code that shapes an index: when it changes, an index built by older code is stale.
 _PIPELINE_SOURCES = (
-    "ingest", "chunking.py", "sentences.py", "facts", "aliases.py", "numbers.py", "evidence_units.py",
-    "lexical.py", "store.py", "vector_index.py",
+    "ingest", "facts", "text", "index/chunking.py", "index/evidence_units.py", "index/lexical.py", "index/store.py",
+    "index/vector_index.py",
 )  # fmt: skip
 
 
@@ -46,7 +46,7 @@ def pipeline_hash() -> str:
     """A digest of the source of every module that shapes the index."""
     import hashlib
 
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parent.parent  # the package
     digest = hashlib.sha256()
     for name in _PIPELINE_SOURCES:
         path = root / name
@@ -70,7 +70,7 @@ class Index:
     documents: dict[str, Document]
     chunks: list[Chunk]
     facts: list[Fact]
-    aliases: Any  # qa_service.aliases.AliasTable
+    aliases: Any  # qa_service.text.aliases.AliasTable
     dense: Any  # faiss index over chunk vectors
     units: Units
     lexical: LexicalIndex
@@ -135,7 +135,7 @@ def build_index(
     Returns the manifest and the per-file errors. Raises EmptyCorpusError when
     nothing could be indexed.
     """
-    from qa_service.aliases import mine_aliases
+    from qa_service.text.aliases import mine_aliases
     from qa_service.facts import extract_facts
 
     t0 = time.perf_counter()
@@ -246,7 +246,7 @@ def index_is_current(
 
 def load_index(index_dir: Path, embedder: Embedder, corpus_dir: Path | None = None) -> Index:
     """Load an index, refusing one built with another model or from another corpus."""
-    from qa_service.aliases import AliasTable
+    from qa_service.text.aliases import AliasTable
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)

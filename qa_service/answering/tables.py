@@ -17,11 +17,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qa_service.aliases import fits_acronym
-from qa_service.lexical import analyze
-from qa_service.numbers import YEAR
-from qa_service.question_types import WHY
+from qa_service.answering.question_types import WHY
+from qa_service.index.lexical import analyze
 from qa_service.records import Document, Table
+from qa_service.text.aliases import fits_acronym
+from qa_service.text.numbers import YEAR
 
 _NUMBER = re.compile(r"\d")
 _AGGREGATE = re.compile(r"^\s*(?:total|all|sum|overall|grand total)\b", re.I)

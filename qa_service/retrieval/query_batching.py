@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa_service.embedding import Embedder
+from qa_service.index.embedding import Embedder
 
 
 class _Pending:

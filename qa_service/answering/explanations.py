@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from qa_service.question_types import WHY
-from qa_service.retrieval import ScoredUnit
+from qa_service.answering.question_types import WHY
+from qa_service.retrieval.retriever import ScoredUnit
 
 if TYPE_CHECKING:
     from qa_service.service import QAService
