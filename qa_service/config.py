@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.25, ge=0.0, le=1.0, description="Confidence below which ask() answers 'not found'."
     )
+    confident_threshold: float = Field(
+        0.7, ge=0.0, le=1.0, description="Confidence at or above which an answer is shown as confident, not tentative."
+    )
+    answerer: str = Field("learned", description="'learned' (the trained candidate ranker) or 'rules' (the old rules).")
+    ranker_file: Path | None = Field(
+        None, description="Trained ranker (JSON) to load; default: the one shipped in qa_service/answering/model/."
+    )
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
 
@@ -49,6 +56,10 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.embedder not in {"minilm", "minilm-onnx", "hash"}:
             raise ValueError(f"QA_EMBEDDER must be 'minilm', 'minilm-onnx' or 'hash', not {self.embedder!r}")
+        if self.answerer not in {"learned", "rules"}:
+            raise ValueError(f"QA_ANSWERER must be 'learned' or 'rules', not {self.answerer!r}")
+        if self.confident_threshold < self.abstain_threshold:
+            raise ValueError("QA_CONFIDENT_THRESHOLD must not be below QA_ABSTAIN_THRESHOLD")
         if self.chunk_overlap >= self.chunk_words:
             raise ValueError("QA_CHUNK_OVERLAP must be smaller than QA_CHUNK_WORDS")
         return self

@@ -122,12 +122,26 @@ class Conflict(BaseModel):
     sides: list[ConflictSide]
 
 
+ConfidenceLevel = Literal["confident", "tentative", "not_found"]
+
+
 class AskResponse(BaseModel):
     question: str
     found: bool
     answer: str | None = None
     answer_type: AnswerType = "none"
-    confidence: float = Field(..., ge=0.0, le=1.0)
+    confidence: float = Field(
+        ...,
+        ge=0.0,
+        le=1.0,
+        description="Calibrated probability that the answer is right (learned answerer; measured on held-out folds).",
+    )
+    confidence_level: ConfidenceLevel = Field(
+        "not_found",
+        description="'confident' (at or above QA_CONFIDENT_THRESHOLD), 'tentative' (between the abstain and the "
+        "confident thresholds: shown as 'the closest passage says'), or 'not_found' (below QA_ABSTAIN_THRESHOLD).",
+    )
+    answerer: str = Field("learned", description="Which answerer produced this: 'learned' or 'rules'.")
     message: str | None = None
     facts: list[FactOut] = []
     passages: list[Passage] = []
