@@ -48,8 +48,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Refreshes the committed eval/report.* on purpose; a bare `qa-service eval` writes to eval/runs/<timestamp>/.
 eval: $(STAMP)
-	$(BIN)/qa-service eval
+	$(BIN)/qa-service eval --out eval
 
 bench: $(STAMP)
 	$(BIN)/qa-service bench

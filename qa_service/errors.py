@@ -28,6 +28,14 @@ class IndexMismatchError(QAError):
     """The index on disk was built with another model, corpus or format."""
 
 
+class IndexDamagedError(IndexMismatchError):
+    """A file of the index on disk is missing, truncated or altered (the message names it); rebuild it."""
+
+
+class StoreUnavailableError(QAError):
+    """The configured store (a Milvus server) cannot be reached; the message names its URI."""
+
+
 class InvalidQueryError(QAError):
     """A question or filter that cannot be answered as given (the message says what to fix)."""
 
@@ -39,3 +47,11 @@ class UnknownDocumentError(QAError):
         hint = f"; known ids: {', '.join(known)}" if known else ""
         super().__init__(f"unknown document id {doc_id!r}{hint}")
         self.doc_id = doc_id
+
+
+class UploadRejectedError(QAError):
+    """An uploaded file that is not accepted: ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status

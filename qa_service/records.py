@@ -8,10 +8,31 @@ Pydantic models for the API live in :mod:`qa_service.schemas`.
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+class FactKind(StrEnum):
+    """The kinds of fact the extractors find: the one list for the extractors, the API, the web page and the CLI."""
+
+    MONEY = "money"
+    COUNT = "count"
+    PERCENT = "percent"
+    AREA = "area"
+    POPULATION = "population"
+    DATE = "date"
+    PERIOD = "period"
+    ENTITY = "entity"
+    TABLE_CELL = "table_cell"
+
+
+FACT_KINDS: tuple[str, ...] = tuple(k.value for k in FactKind)
 
 
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
@@ -111,6 +132,24 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A span of a document that is not content: shown and citable, never evidence for an answer.
+
+    ``kind`` is a chunk kind (:data:`NOT_CONTENT_KINDS`); ``label`` says what was recognised
+    ("references", "contents", "title page", "running header").
+    """
+
+    kind: str
+    start: int
+    end: int
+    label: str = ""
+
+
+# Chunk kinds: "text" and "table" are content; these are kept and citable but never evidence.
+NOT_CONTENT_KINDS = ("references", "front_matter")
+
+
+@dataclass(frozen=True)
 class Document:
     """A cleaned document: its text and the structure found in it."""
 
@@ -119,25 +158,50 @@ class Document:
     pages: tuple[Page, ...] = ()
     sections: tuple[Section, ...] = ()
     tables: tuple[Table, ...] = ()
+    regions: tuple[Region, ...] = ()  # not-content spans (reference lists, contents, title pages, headers)
 
     @property
     def doc_id(self) -> str:
         return self.meta.doc_id
 
     def page_at(self, offset: int) -> int | None:
-        for page in self.pages:
-            if page.start <= offset < page.end or (offset == page.end == len(self.text)):
-                return page.number
+        """The number of the page holding ``offset`` (the end of the text belongs to the last page), else None.
+
+        A bisection over the page starts: chunking asks this for every chunk, so a scan made ingest quadratic.
+        """
+        pages, starts = self._page_starts
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and (pages[i].start <= offset < pages[i].end or offset == pages[i].end == len(self.text)):
+            return pages[i].number
         return None
 
     def section_at(self, offset: int) -> str | None:
-        current = None
-        for section in self.sections:
-            if section.start <= offset:
-                current = section.title
-            else:
-                break
-        return current
+        """The title of the last section starting at or before ``offset`` (None before the first heading).
+
+        Sections are in text order; the bisection runs over the running maximum of their starts, so it gives
+        the same answer as scanning them until the first one that starts after ``offset``.
+        """
+        i = bisect.bisect_right(self._section_reach, offset)
+        return self.sections[i - 1].title if i else None
+
+    # Computed once per document (cached_property writes the instance dict, which a frozen dataclass allows).
+    @functools.cached_property
+    def _page_starts(self) -> tuple[tuple[Page, ...], list[int]]:
+        pages = tuple(sorted(self.pages, key=lambda p: (p.start, p.end)))
+        return pages, [p.start for p in pages]
+
+    @functools.cached_property
+    def _section_reach(self) -> list[int]:
+        return list(itertools.accumulate((s.start for s in self.sections), max))
+
+    @functools.cached_property
+    def heading_starts(self) -> frozenset[int]:
+        """Offsets where a section heading starts."""
+        return frozenset(s.start for s in self.sections)
+
+    @functools.cached_property
+    def tables_by_id(self) -> dict[str, Table]:
+        return {t.table_id: t for t in self.tables}
 
 
 @dataclass(frozen=True)
@@ -152,7 +216,7 @@ class Chunk:
     section: str | None = None
     page_start: int | None = None
     page_end: int | None = None
-    kind: str = "text"  # "text" or "table"
+    kind: str = "text"  # "text", "table", or a not-content kind: "references", "front_matter"
     table_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,8 +231,8 @@ class Chunk:
 class Fact:
     """A typed, normalised fact found in the text, with exact offsets.
 
-    kind is one of: money, count, percent, area, population, date, period,
-    entity, table_cell.
+    kind is one of :data:`FACT_KINDS` (money, count, percent, area, population, date, period, entity,
+    table_cell).
     """
 
     fact_id: str

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from qa_service.records import FACT_KINDS as FACT_KINDS  # re-exported: the adapters take it from here
+from qa_service.records import FactKind
+
 MAX_QUESTION_CHARS = 1000
+# Bounds of a filter list, so a body can never make the server hold millions of ids (the body limit caps
+# the bytes; these cap the work). The service also refuses more ids than the corpus has documents.
+MAX_DOC_IDS = 200
+MAX_DOC_ID_CHARS = 200
+
+
+class SearchMode(StrEnum):
+    """How passages are retrieved: the API's ``mode``, the CLI's ``--mode`` and the eval's configurations."""
+
+    BM25 = "bm25"  # lexical only
+    DENSE = "dense"  # embeddings only
+    HYBRID = "hybrid"  # both, fused by reciprocal rank fusion
+    FULL = "full"  # hybrid, then re-ranked by the best evidence sentence of each passage
+
+
+SEARCH_MODES: tuple[str, ...] = tuple(m.value for m in SearchMode)
 AnswerType = Literal[
     "money", "count", "percent", "area", "population", "date", "entity", "table", "explanation", "none"
 ]
@@ -28,7 +49,12 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    doc_ids: list[str] | None = Field(None, description="Only these document ids (see GET /api/documents).")
+    doc_ids: list[Annotated[str, Field(max_length=MAX_DOC_ID_CHARS)]] | None = Field(
+        None,
+        max_length=MAX_DOC_IDS,
+        description=f"Only these document ids (see GET /api/documents); at most {MAX_DOC_IDS}, and no more than "
+        "the corpus has documents.",
+    )
     year_from: int | None = Field(None, ge=1000, le=3000, description="Only documents published in or after.")
     year_to: int | None = Field(None, ge=1000, le=3000, description="Only documents published in or before.")
 
@@ -49,6 +75,26 @@ class AskRequest(Filters):
     @classmethod
     def _question(cls, value: str) -> str:
         return clean_question(value)
+
+
+class Document(BaseModel):
+    """A document to add to a corpus from Python (``QAService.add_documents``): its text or a file's path, and any
+    metadata as a free-form dict (``title``, ``author``, ``year``, ``kind`` are used, the rest kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, description="The document's text (or give ``path``).")
+    path: Path | None = Field(None, description="A .txt, .md or .pdf file to read (or give ``text``).")
+    doc_id: str | None = Field(None, description="Its id; default: the file name without extension.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="title, author, year, kind, and anything else.")
+
+    @model_validator(mode="after")
+    def _text_or_path(self) -> Document:
+        if (self.text is None) == (self.path is None):
+            raise ValueError("give exactly one of text= or path=")
+        if self.text is not None and not self.doc_id:
+            raise ValueError("a document given as text needs a doc_id")
+        return self
 
 
 class Span(BaseModel):
@@ -83,19 +129,27 @@ class Passage(BaseModel):
     start: int
     end: int
     text: str
-    evidence: Span | None = None
-    score: float
-    dense_score: float | None = None
-    dense_rank: int | None = None
-    lexical_score: float | None = None
-    lexical_rank: int | None = None
+    evidence: Span | None = Field(None, description="The sentence (or table row) of the passage that best supports it.")
+    score: float = Field(
+        ...,
+        description="Ranking score: the reciprocal-rank-fusion score (sum of 1 / (QA_RRF_K + rank)) over the dense, "
+        "lexical and (mode 'full') evidence rankings; comparable only within one response.",
+    )
+    dense_score: float | None = Field(
+        None, description="Cosine similarity of the question and passage embeddings (null: not a dense candidate)."
+    )
+    dense_rank: int | None = Field(None, description="Rank among the dense candidates (1 = best).")
+    lexical_score: float | None = Field(
+        None, description="BM25 score of the passage for the question's terms (null: not a lexical candidate)."
+    )
+    lexical_rank: int | None = Field(None, description="Rank among the BM25 candidates (1 = best).")
 
 
 class FactOut(BaseModel):
     fact_id: str
-    kind: str
+    kind: FactKind
     text: str
-    value: float | None = None
+    value: float | None = Field(None, description="The normalised number (3.2 million dollars -> 3200000.0).")
     unit: str | None = None
     per: str | None = None
     date_start: str | None = None
@@ -123,6 +177,14 @@ class Conflict(BaseModel):
 
 
 ConfidenceLevel = Literal["confident", "tentative", "not_found"]
+
+
+def confidence_level(found: bool, confidence: float, abstain: float, confident: float) -> ConfidenceLevel:
+    """How an answer is shown: 'not_found' when there is none (or it is below ``abstain``), 'confident' at or
+    above ``confident``, 'tentative' in between (the settings QA_ABSTAIN_THRESHOLD, QA_CONFIDENT_THRESHOLD)."""
+    if not found or confidence < abstain:
+        return "not_found"
+    return "confident" if confidence >= confident else "tentative"
 
 
 class AskResponse(BaseModel):
@@ -202,3 +264,11 @@ class DocumentDetail(DocumentSummary):
 class Health(BaseModel):
     status: Literal["ok"]
     manifest: dict
+
+
+class UploadResponse(BaseModel):
+    """What ``POST /api/documents`` did with a file: the document it is now, and whether it was there already."""
+
+    doc_id: str
+    duplicate: bool = Field(description="True when the same bytes were indexed already (nothing was added).")
+    document: DocumentSummary

@@ -62,3 +62,17 @@ def real_service(real_settings):
     embedder = make_embedder(real_settings.embedder)
     ensure_index(real_settings, embedder)
     return QAService.open(real_settings, embedder)
+
+
+@pytest.fixture
+def fixture_env(monkeypatch, fixture_settings, fixture_service):
+    """QA_* variables pointing at the fixture corpus and index (hashing embedder), for tests of the CLI."""
+    from qa_service.config import get_settings
+
+    monkeypatch.setenv("QA_EMBEDDER", "hash")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(fixture_settings.corpus_dir))
+    monkeypatch.setenv("QA_INDEX_DIR", str(fixture_settings.index_dir))
+    monkeypatch.setenv("QA_CHUNK_WORDS", str(fixture_settings.chunk_words))
+    get_settings.cache_clear()
+    yield fixture_settings
+    get_settings.cache_clear()

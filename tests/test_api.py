@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -268,7 +269,48 @@ def test_concurrent_requests_do_not_interfere(client):
         assert r.status_code == 200 and r.json()["answer"] == expected[question]
 
 
-def test_undecodable_body_is_400_with_a_hint(client):
+def test_undecodable_body_is_the_documented_422_with_a_hint(client):
     r = client.post("/api/ask", content=b'{"question": "\xff\xfe"}', headers={"content-type": "application/json"})
-    assert r.status_code == 400
-    assert "JSON" in _msgs(r)
+    assert r.status_code == 422
+    assert "JSON" in _msgs(r) and r.json()["detail"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"question": "budget"', b"\xff\xfe"])
+def test_a_body_that_is_not_json_is_the_documented_422(client, body):
+    r = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"
+    assert "send a UTF-8 JSON object" in _msgs(r)
+    documented = client.get("/openapi.json").json()["paths"]["/api/ask"]["post"]["responses"]
+    assert "422" in documented and "400" not in documented
+
+
+def test_a_misspelled_fact_kind_is_a_422_listing_the_kinds(client):
+    r = client.get("/api/facts", params={"kind": "mony"})
+    assert r.status_code == 422
+    assert "'money'" in _msgs(r) and "'table_cell'" in _msgs(r)
+    assert client.get("/api/facts", params={"kind": "money"}).status_code == 200
+    kinds = client.get("/openapi.json").json()["components"]["schemas"]["FactKind"]["enum"]
+    assert kinds == ["money", "count", "percent", "area", "population", "date", "period", "entity", "table_cell"]
+
+
+def test_search_takes_the_clis_modes(client):
+    bm25 = client.get("/api/search", params={"q": "Technoparks built in rural areas", "k": 3, "mode": "bm25"}).json()
+    assert bm25["hits"] and all(h["dense_score"] is None and h["lexical_score"] is not None for h in bm25["hits"])
+    dense = client.get("/api/search", params={"q": "Technoparks built in rural areas", "k": 3, "mode": "dense"}).json()
+    assert dense["hits"] and all(h["lexical_score"] is None and h["dense_score"] is not None for h in dense["hits"])
+    r = client.get("/api/search", params={"q": "budget", "mode": "semantic"})
+    assert r.status_code == 422 and "'hybrid'" in _msgs(r)
+
+
+def test_operation_ids_are_readable_and_every_score_says_what_it_is(client):
+    spec = client.get("/openapi.json").json()
+    ids = {f"{method} {path}": op["operationId"] for path, ops in spec["paths"].items() for method, op in ops.items()}
+    assert {ids["post /api/ask"], ids["get /api/search"], ids["get /api/facts"]} == {"ask", "search", "facts"}
+    assert (ids["get /api/documents"], ids["get /api/documents/{doc_id}"]) == ("documents", "document")
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)?", i) for i in ids.values()), ids  # not "ask_api_ask_post"
+    passage = spec["components"]["schemas"]["Passage"]["properties"]
+    for name in ("score", "dense_score", "dense_rank", "lexical_score", "lexical_rank"):
+        assert passage[name].get("description"), f"Passage.{name} has no description"
+    assert "reciprocal-rank-fusion" in passage["score"]["description"]
+    assert "Cosine" in passage["dense_score"]["description"] and "BM25" in passage["lexical_score"]["description"]
+    assert spec["components"]["schemas"]["AskResponse"]["properties"]["confidence"]["description"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -61,7 +62,28 @@ def test_chunk_ids_are_unique_and_stable(corpus_docs):
         assert first == again
         ids = [c.chunk_id for c in first]
         assert len(set(ids)) == len(ids)
-        assert ids == [f"{doc.doc_id}#c{i:03d}" for i in range(len(ids))]
+        assert all(re.fullmatch(rf"{re.escape(doc.doc_id)}#[0-9a-f]{{12}}(~\d+)?", i) for i in ids), ids[:3]
+
+
+def test_chunk_ids_follow_the_text_not_the_position():
+    """Editing one paragraph changes that chunk's id only; the chunks after it keep theirs."""
+    paragraphs = [f"Paragraph {n} says that cluster number {n} hosts {n * 10} firms in its park." for n in range(12)]
+    meta = DocumentMeta(doc_id="d", title="t", source="d.txt")
+    before = chunk_document(Document(meta, "\n".join(paragraphs)), target_words=10, overlap=0)
+    edited = ["A new first line that was not there before, long enough to be its own chunk of text.", *paragraphs]
+    after = chunk_document(Document(meta, "\n".join(edited)), target_words=10, overlap=0)
+    by_text = {c.text: c.chunk_id for c in after}
+    assert len(after) == len(before) + 1
+    assert all(by_text[c.text] == c.chunk_id for c in before)
+    assert all(a.start != b.start for a, b in zip(before, after[1:], strict=True))  # the positions did move
+
+
+def test_a_text_repeated_in_one_document_gets_distinct_ids():
+    meta = DocumentMeta(doc_id="d", title="t", source="d.txt")
+    line = "The same slide footer line repeated on every page of the deck, word for word, again."
+    chunks = chunk_document(Document(meta, "\n".join([line] * 3)), target_words=10, overlap=0)
+    assert len(chunks) == 3 and len({c.chunk_id for c in chunks}) == 3
+    assert [c.chunk_id.split("~")[0] for c in chunks] == [chunks[0].chunk_id] * 3
 
 
 def test_each_table_is_one_whole_chunk_with_its_caption(corpus_docs):

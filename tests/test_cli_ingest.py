@@ -122,7 +122,7 @@ def test_a_bad_setting_exits_with_a_message(env, monkeypatch):
     assert "bad setting" in out and "QA_EMBEDDER" in out
 
 
-def test_bad_files_get_one_warning_each_and_the_rest_is_indexed(env):
+def test_bad_files_get_one_warning_each_the_rest_is_indexed_and_most_skipped_fails(env):
     """Through a real process: the warnings are the log lines a user sees on stderr."""
     reasons = write_bad_files(Path(env["QA_CORPUS_DIR"]))
     proc = subprocess.run(
@@ -132,8 +132,10 @@ def test_bad_files_get_one_warning_each_and_the_rest_is_indexed(env):
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "built index" in proc.stdout and "2 documents" in proc.stdout
+    # The index is built from what could be read, but most files were skipped: the command says so and fails.
+    assert proc.returncode == 1, proc.stderr
+    assert "built index" in proc.stdout and "2 documents" in proc.stdout and "5 file(s) skipped" in proc.stdout
+    assert "error: 5 of 7 files were skipped" in proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("WARNING")]
     assert len(warnings) == len(reasons), proc.stderr
     for name, reason in reasons.items():

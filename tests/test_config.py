@@ -48,3 +48,16 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path):
     settings = Settings()
     assert settings.index_dir == tmp_path
     assert settings.top_k == 7
+
+
+def test_default_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
+    """As the README's table says: `corpus` and `index`, wherever the command runs, not the package's folder."""
+    monkeypatch.delenv("QA_CORPUS_DIR", raising=False)
+    monkeypatch.delenv("QA_INDEX_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.corpus_dir == Path("corpus") and settings.index_dir == Path("index")
+    assert settings.corpus_dir.resolve() == tmp_path / "corpus"
+    for name in ("corpus_dir", "index_dir"):
+        row = next(line for line in README.splitlines() if line.startswith(f"| `QA_{name.upper()}`"))
+        assert f"`{Settings.model_fields[name].default}`" in row

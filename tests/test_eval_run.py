@@ -101,19 +101,12 @@ def test_markdown_has_the_tables(report):
 
 # -- the command -----------------------------------------------------------------------------------------
 @pytest.fixture
-def cli(monkeypatch, fixture_settings, fixture_service):
+def cli(fixture_env):
     """The Typer app with settings pointing at the fixture corpus and the hashing embedder."""
     from qa_service.cli import eval_cmd  # noqa: F401  (registers the command)
     from qa_service.cli.app import app
-    from qa_service.config import get_settings
 
-    monkeypatch.setenv("QA_EMBEDDER", "hash")
-    monkeypatch.setenv("QA_CORPUS_DIR", str(fixture_settings.corpus_dir))
-    monkeypatch.setenv("QA_INDEX_DIR", str(fixture_settings.index_dir))
-    monkeypatch.setenv("QA_CHUNK_WORDS", str(fixture_settings.chunk_words))
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(app, ["eval", *args])
-    get_settings.cache_clear()
+    return lambda *args: CliRunner().invoke(app, ["eval", *args])
 
 
 def test_cli_writes_reports_and_passes_a_met_gate(cli, fixture_settings, tmp_path):
@@ -147,3 +140,50 @@ def test_cli_bad_input_exits_2(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_calibration_bins_are_what_the_web_page_reads(report, tmp_path):
+    import json
+
+    from qa_service import calibration
+
+    data, _ = report
+    bins = data["calibration"]["bins"]
+    assert [(b["low"], b["high"]) for b in bins] == [(i / 10, (i + 1) / 10) for i in range(10)]
+    assert (
+        all(0 <= b["correct"] <= b["n"] for b in bins) and 0 < sum(b["n"] for b in bins) <= data["counts"]["questions"]
+    )
+    file = tmp_path / "report.json"
+    file.write_text(json.dumps(data))
+    assert len(calibration.load_bins([file])) == 10
+
+
+def test_cli_without_out_writes_a_run_folder_of_its_own(cli, fixture_settings, tmp_path, monkeypatch):
+    committed = {p: p.stat().st_mtime_ns for p in (Path(__file__).resolve().parent.parent / "eval").glob("report.*")}
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        result = cli("--questions", str(QUESTIONS), "--index", str(fixture_settings.index_dir), "--quick", "2")
+        assert result.exit_code == 0, result.output
+    runs = sorted((tmp_path / "eval" / "runs").iterdir())
+    assert len(runs) == 2  # a second run in the same second gets a folder of its own
+    assert all({p.name for p in run.iterdir()} == {"report.json", "report.md", "report.png"} for run in runs)
+    assert {p: p.stat().st_mtime_ns for p in committed} == committed
+
+
+def test_cli_exports_the_set_in_beirs_layout(cli, fixture_settings, fixture_service, tmp_path):
+    beir = tmp_path / "beir"
+    result = cli("--questions", str(QUESTIONS), "--index", str(fixture_settings.index_dir), "--out",
+                 str(tmp_path / "out"), "--quick", "4", "--export-beir", str(beir))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    corpus = [json.loads(line) for line in (beir / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    queries = [json.loads(line) for line in (beir / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    qrels = (beir / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    assert [c["_id"] for c in corpus] == [c.chunk_id for c in fixture_service.index.chunks]
+    assert all(set(c) >= {"_id", "title", "text"} for c in corpus) and queries
+    assert qrels[0] == "query-id\tcorpus-id\tscore"
+    chunk_ids, query_ids = {c["_id"] for c in corpus}, {q["_id"] for q in queries}
+    rows = [line.split("\t") for line in qrels[1:]]
+    assert rows and all(q in query_ids and c in chunk_ids and s == "1" for q, c, s in rows)
+    evidence = {q.id: q.evidence for q in load_questions(QUESTIONS, limit=4)}
+    texts = {c["_id"]: c["text"] for c in corpus}
+    assert all(" ".join(evidence[q].split()[:3]) in " ".join(texts[c].split()) for q, c, _s in rows)

@@ -95,31 +95,6 @@ def test_questions_unique():
     assert not dupes, f"duplicate questions: {dupes}"
 
 
-@pytest.mark.parametrize("q", QUESTIONS, ids=_qid)
-def test_fields_and_types(q):
-    missing = REQUIRED_FIELDS - q.keys()
-    assert not missing, f"missing fields {missing}"
-    extra = q.keys() - REQUIRED_FIELDS - OPTIONAL_FIELDS
-    assert not extra, f"unknown fields {extra}"
-    assert q["type"] in ALLOWED_TYPES, q["type"]
-    assert isinstance(q["question"], str) and q["question"].strip()
-    assert isinstance(q["answer"], str) and q["answer"].strip()
-    assert isinstance(q["aliases"], list)
-    assert all(isinstance(a, str) and a.strip() for a in q["aliases"])
-    if "notes" in q:
-        assert isinstance(q["notes"], str) and q["notes"].strip()
-
-
-@pytest.mark.parametrize("q", QUESTIONS, ids=_qid)
-def test_unanswerable_has_no_source(q):
-    if q["type"] == "unanswerable":
-        assert q["doc_id"] is None
-        assert q["evidence"] is None
-    else:
-        assert q["doc_id"] is not None, "answerable question needs a doc_id"
-        assert q["evidence"] is not None, "answerable question needs evidence"
-
-
 def test_every_type_present():
     present = {q["type"] for q in QUESTIONS}
     assert present >= ALLOWED_TYPES, f"missing types: {ALLOWED_TYPES - present}"
@@ -142,42 +117,64 @@ def test_every_document_covered():
     assert covered >= SOURCE_IDS, f"documents without questions: {SOURCE_IDS - covered}"
 
 
-@pytest.mark.parametrize("q", QUESTIONS, ids=_qid)
-def test_doc_id_exists(q):
-    if q["doc_id"] is None:
-        return
-    assert q["doc_id"] in SOURCE_IDS, f"unknown doc_id {q['doc_id']}"
-    assert (CORPUS_DIR / f"{q['doc_id']}.txt").is_file()
-
-
-@pytest.mark.parametrize("q", WITH_EVIDENCE, ids=_qid)
-def test_evidence_is_verbatim(q):
-    ev = q["evidence"]
-    raw = _raw(q["doc_id"])
-    assert ev == ev.strip(), "evidence has leading/trailing whitespace"
-    assert "\n" not in ev and "\r" not in ev, "evidence spans a line break"
-    assert ev in raw, "evidence not found verbatim in the raw file"
-    assert _collapse(ev) in _collapse(raw), "evidence lost after whitespace collapsing"
-
-
-@pytest.mark.parametrize("q", WITH_EVIDENCE, ids=_qid)
-def test_evidence_length(q):
-    ev = q["evidence"]
+def _problems_of(q: dict) -> list[str]:
+    """Everything wrong with one question of the file (an empty list when it is fine)."""
+    out = []
+    missing, extra = REQUIRED_FIELDS - q.keys(), q.keys() - REQUIRED_FIELDS - OPTIONAL_FIELDS
+    if missing or extra:
+        return [f"missing fields {sorted(missing)}" if missing else f"unknown fields {sorted(extra)}"]
+    if q["type"] not in ALLOWED_TYPES:
+        out.append(f"unknown type {q['type']!r}")
+    if not (isinstance(q["question"], str) and q["question"].strip()):
+        out.append("blank question")
+    if not (isinstance(q["answer"], str) and q["answer"].strip()):
+        out.append("blank answer")
+    if not (isinstance(q["aliases"], list) and all(isinstance(a, str) and a.strip() for a in q["aliases"])):
+        out.append("aliases must be a list of non-blank strings")
+    if "notes" in q and not (isinstance(q["notes"], str) and q["notes"].strip()):
+        out.append("blank notes")
+    if q["type"] == "unanswerable":
+        if q["doc_id"] is not None or q["evidence"] is not None:
+            out.append("an unanswerable question has doc_id and evidence null")
+        return out
+    if q["doc_id"] is None or q["evidence"] is None:
+        return [*out, "an answerable question needs a doc_id and evidence"]
+    if q["doc_id"] not in SOURCE_IDS or not (CORPUS_DIR / f"{q['doc_id']}.txt").is_file():
+        return [*out, f"unknown doc_id {q['doc_id']}"]
+    ev, raw = q["evidence"], _raw(q["doc_id"])
+    if ev != ev.strip() or "\n" in ev or "\r" in ev:
+        out.append("evidence has surrounding whitespace or spans a line break")
+    if ev not in raw or _collapse(ev) not in _collapse(raw):
+        out.append("evidence not found verbatim in the corpus file")
     n = len(ev.split())
-    assert n <= MAX_EVIDENCE_WORDS, f"evidence too long ({n} words)"
-    if n < MIN_EVIDENCE_WORDS:
-        # Short quotes are only allowed when they are a complete line of the
-        # file (a table row or a short slide bullet).
-        lines = {line.strip() for line in _raw(q["doc_id"]).splitlines()}
-        assert ev in lines, f"evidence too short ({n} words) and not a whole line"
-
-
-@pytest.mark.parametrize("q", ANSWERABLE, ids=_qid)
-def test_answer_supported_by_evidence(q):
-    if q["type"] == "explanation":
-        return  # free-text summaries
-    ev = _norm_answer(q["evidence"])
+    if n > MAX_EVIDENCE_WORDS:
+        out.append(f"evidence too long ({n} words)")
+    # Short quotes are only allowed when they are a complete line of the file (a table row or a short bullet).
+    if n < MIN_EVIDENCE_WORDS and ev not in {line.strip() for line in raw.splitlines()}:
+        out.append(f"evidence too short ({n} words) and not a whole line")
     candidates = [q["answer"], *q["aliases"]]
-    assert any(_norm_answer(c) in ev for c in candidates), (
-        f"neither answer nor any alias occurs in the evidence: {candidates!r}"
-    )
+    if q["type"] != "explanation" and not any(_norm_answer(c) in _norm_answer(ev) for c in candidates):
+        out.append(f"neither answer nor any alias occurs in the evidence: {candidates!r}")
+    return out
+
+
+def test_every_question_of_the_file_is_valid_and_quotes_the_corpus_verbatim():
+    """The one data test over the whole file: fields, types, sources, verbatim evidence, answers in evidence."""
+    problems = [f"{q.get('id', '?')}: {p}" for q in QUESTIONS for p in _problems_of(q)]
+    assert not problems, f"{len(problems)} problem(s) in {EVAL_PATH.name}:\n" + "\n".join(problems)
+
+
+def test_the_file_loads_with_the_evals_own_loader():
+    from qa_service.evaluation import load_questions
+
+    assert [q.id for q in load_questions(EVAL_PATH)] == [q["id"] for q in QUESTIONS]
+
+
+def test_the_data_check_catches_bad_questions():
+    good = next(q for q in QUESTIONS if q["type"] == "figure")
+    assert _problems_of(good) == []
+    assert _problems_of({**good, "evidence": good["evidence"] + " and words nobody wrote"})
+    assert _problems_of({**good, "answer": "a figure the quote does not hold", "aliases": []})
+    assert _problems_of({**good, "doc_id": "no-such-document"})
+    assert _problems_of({**good, "type": "unanswerable"})
+    assert _problems_of({k: v for k, v in good.items() if k != "aliases"})

@@ -87,3 +87,23 @@ def test_save_and_load_give_the_same_scores(toy, tmp_path):
 def test_an_empty_text_is_indexed_without_error():
     index = LexicalIndex.build(["", "Some real words here."])
     assert _ranking(index, "real words") == [1]
+
+
+def test_an_unknown_spelling_maps_to_the_closest_indexed_term():
+    """Romanisations vary (Daedeok, Daedok): a close spelling finds the indexed term (rapidfuzz, >= 80%)."""
+    index = LexicalIndex.build(["Daedeok Innopolis hosts the research institutes of the cluster."])
+    assert index.closest("daedok") == "daedeok"
+    assert index.closest("daedeok") == "daedeok"
+    assert index.closest("dangjin") is None  # not close enough
+    assert index.closest("dae") is None  # too short to guess
+
+
+def test_the_one_stop_word_list():
+    """Lexical analysis, name mining and answer matching share one list; "may" is a month, not a stop word."""
+    from qa_service.evaluation import metrics
+    from qa_service.text import aliases
+    from qa_service.text.stopwords import STOPWORDS
+
+    assert aliases.STOPWORDS is STOPWORDS and metrics.STOPWORDS is STOPWORDS
+    assert analyze("How many firms were there within the complexes?") == ["firm", "complex"]
+    assert "may" in analyze("launched in May 2005")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qa_service.text.numbers import SCALE_WORDS, find_numbers, format_number, numbers_in, parse_number
@@ -88,3 +90,28 @@ def test_fraction_is_not_a_date() -> None:
 )
 def test_format_number(value: float, compact: bool, text: str) -> None:
     assert format_number(value, compact=compact) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("two hundred and five thousand", 205_000.0),
+        ("one million two hundred thousand", 1_200_000.0),  # word2number, dropped, read 1,201,200
+        ("nine hundred ninety-nine", 999.0),
+        ("a hundred", 100.0),
+        ("twenty-one thousand", 21_000.0),
+    ],
+)
+def test_integer_words_are_read_without_a_library(text: str, value: float) -> None:
+    assert parse_number(text) == value
+
+
+def test_one_year_pattern() -> None:
+    from qa_service.text.numbers import YEAR, YEAR_DIGITS
+
+    assert [m.group() for m in YEAR.finditer("In 2005, 2,005 firms (12.2004) and 1998-2001; 2150")] == [
+        "2005",
+        "1998",
+        "2001",
+    ]
+    assert re.fullmatch(YEAR_DIGITS, "1850") and not re.fullmatch(YEAR_DIGITS, "2150")

@@ -18,7 +18,9 @@ schema = schemathesis.openapi.from_dict(create_app().openapi())
 # A blank question, an unknown document id or year_from > year_to is valid JSON Schema but rejected with a 422 that
 # says what to fix: rules a schema cannot state. So "schema-valid data is accepted" is not checked; everything else
 # is, including not_a_server_error and that every response (errors too) matches its documented schema.
-NOT_EXPRESSIBLE = [schemathesis.checks.positive_data_acceptance]
+# unsupported_method: /api/documents answers OPTIONS with the methods mounted now (POST only with QA_UPLOADS=1),
+# which a static schema cannot say.
+NOT_EXPRESSIBLE = [schemathesis.checks.positive_data_acceptance, schemathesis.checks.unsupported_method]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,10 @@ def app(fixture_service):
     return create_app(service=fixture_service)
 
 
-@schema.parametrize()
+# Uploads change the corpus and are off by default; tests/test_uploads.py covers their status codes one by one.
+@schema.exclude(path_regex=r"^/api/documents$", method="POST").exclude(
+    path_regex=r"^/api/documents/\{doc_id\}$", method="DELETE"
+).parametrize()
 @settings(max_examples=25, deadline=None)
 def test_api_conforms_to_its_schema(case, app):
     case.call_and_validate(app=app, excluded_checks=NOT_EXPRESSIBLE)

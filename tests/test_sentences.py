@@ -99,3 +99,19 @@ def test_long_text_is_split_in_linear_time():
     spans = sentence_spans(text)
     assert time.perf_counter() - started < 2.0
     assert len(spans) == 16000
+
+
+def test_a_facts_context_is_the_sentence_the_splitter_finds():
+    """One sentence splitter: the context shown beside a fact is the sentence that sentence_spans cuts."""
+    from qa_service.facts.base import context_around
+
+    text = (
+        "The first plan (for 1972-81) was prepared in 1968-71. While the Ministry ran the process, others wrote it.\n"
+        "Operate 30 industrial complexes - total size : 265,960,000 sq. meter"
+    )
+    spans = sentence_spans(text)
+    for needle in ("1968-71", "Ministry", "265,960,000"):
+        start = text.index(needle)
+        s, e = next((s, e) for s, e in spans if s <= start < e)
+        assert context_around(text, start, start + len(needle)) == text[s:e]
+    assert context_around(text, text.index("265"), text.index("265") + 11).endswith("sq. meter")

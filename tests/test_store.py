@@ -12,10 +12,18 @@ import pytest
 
 import qa_service.index.store as store
 from qa_service.config import Settings
-from qa_service.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError
+from qa_service.errors import EmptyCorpusError, IndexDamagedError, IndexMismatchError, IndexMissingError
 from qa_service.index.chunking import chunk_document
 from qa_service.index.embedding import HashEmbedder
-from qa_service.index.store import REQUIRED_FILES, build_index, embedding_text, index_is_current, load_index, vectors_of
+from qa_service.index.store import (
+    REQUIRED_FILES,
+    build_index,
+    embedding_text,
+    index_folder,
+    index_is_current,
+    load_index,
+    vectors_of,
+)
 from qa_service.ingest import corpus_hash, load_corpus
 from qa_service.service import ensure_index
 
@@ -50,11 +58,23 @@ def work(built, tmp_path) -> tuple[Path, Path]:
 
 
 def _leftovers(index_dir: Path) -> list[str]:
-    return sorted(p.name for p in index_dir.parent.iterdir() if p.name.startswith(f".{index_dir.name}."))
+    """Temporaries of a build and version folders beyond the current one and the one it replaced."""
+    siblings = [
+        p.name
+        for p in index_dir.parent.iterdir()
+        if p.name.startswith(f".{index_dir.name}.") and not p.name.endswith(".embed-cache")  # kept on purpose
+    ]
+    inside = [p.name for p in index_dir.iterdir() if p.name.startswith((".tmp-", ".manifest.json.tmp-"))]
+    versions = [p.name for p in index_dir.iterdir() if p.name.startswith("v-")]
+    return sorted(siblings + inside + (versions if len(versions) > 2 else []))
 
 
 def _snapshot(index_dir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(index_dir)): p.read_bytes() for p in sorted(index_dir.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(index_dir)): p.read_bytes()
+        for p in sorted(index_dir.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def test_manifest_describes_model_corpus_counts_and_build(built):
@@ -70,17 +90,23 @@ def test_manifest_describes_model_corpus_counts_and_build(built):
     assert counts["skipped_files"] == 0
     assert datetime.fromisoformat(manifest["built_at"]).tzinfo is not None
     assert {d["doc_id"] for d in manifest["documents"]} == {"alpha", "beta"}
+    folder = index_folder(index)
+    assert folder.parent == index and folder.name == manifest["version"]
     for name in REQUIRED_FILES:
-        assert (index / name).exists(), name
+        assert (folder / name).exists(), name
+        assert any(f == name or f.startswith(f"{name}/") for f in manifest["files"]), name
+    for name, info in manifest["files"].items():
+        assert info["size"] == (folder / name).stat().st_size and len(info["sha256"]) == 64
     assert _leftovers(index) == []
 
 
 def test_index_files_are_plain_json_and_arrays(built):
     _, index, _ = built
+    folder = index_folder(index)
     for name in ("documents.jsonl", "chunks.jsonl", "tables.jsonl", "facts.jsonl"):
-        lines = (index / name).read_text(encoding="utf-8").splitlines()
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
         assert all(isinstance(json.loads(line), dict) for line in lines)
-    np.load(index / "units.npy", allow_pickle=False)  # never a pickle
+    np.load(folder / "units.npy", allow_pickle=False)  # never a pickle
 
 
 def test_round_trip(built):
@@ -128,23 +154,24 @@ def test_load_reports_a_missing_or_unreadable_manifest(tmp_path, work):
         load_index(tmp_path / "nothing-here", HashEmbedder())
     _, index = work
     (index / "manifest.json").write_text("{half", encoding="utf-8")
-    with pytest.raises(IndexMissingError):
+    with pytest.raises(IndexDamagedError, match=r"manifest\.json: unreadable"):
         load_index(index, HashEmbedder())
 
 
 def test_load_refuses_an_incomplete_index(work):
     corpus, index = work
-    (index / "chunks.jsonl").unlink()
-    with pytest.raises(IndexMismatchError, match=r"missing chunks\.jsonl"):
+    (index_folder(index) / "chunks.jsonl").unlink()
+    with pytest.raises(IndexDamagedError, match=r"missing chunks\.jsonl"):
         load_index(index, HashEmbedder(), corpus)
     assert index_is_current(index, corpus, HashEmbedder(), WORDS, OVERLAP) == (False, "index is incomplete")
 
 
 def test_load_refuses_vectors_that_do_not_match_the_chunks(work):
     corpus, index = work
-    lines = (index / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    (index / "chunks.jsonl").write_text("".join(lines[:-1]), encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="vectors for"):
+    chunks = index_folder(index) / "chunks.jsonl"
+    lines = chunks.read_text(encoding="utf-8").splitlines(keepends=True)
+    chunks.write_text("".join(lines[:-1]), encoding="utf-8")
+    with pytest.raises(IndexDamagedError, match=r"chunks\.jsonl: \d+ bytes, the manifest says"):
         load_index(index, HashEmbedder(), corpus)
 
 

@@ -15,12 +15,12 @@ from qa_service.answering.question_types import WHY
 from qa_service.retrieval.retriever import ScoredUnit
 
 if TYPE_CHECKING:
-    from qa_service.service import QAService
+    from qa_service.answering.context import AnswerContext
 
 CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted from|caused by)\b", re.I)
 
 
-def explanation(units: list[ScoredUnit], service: QAService, question: str = "") -> tuple[str, list[ScoredUnit]]:
+def explanation(units: list[ScoredUnit], service: AnswerContext, question: str = "") -> tuple[str, list[ScoredUnit]]:
     """The best sentence, followed by the next ones of its passage while they stay short and relevant.
 
     A heading or label ("At the local level:", "Negative Side") is followed by its list, so more of it is
@@ -68,7 +68,7 @@ def joined(pieces: list[str]) -> str:
     return out
 
 
-def span_coverage(service: QAService, terms: list[str], chosen: list[ScoredUnit]) -> float:
+def span_coverage(service: AnswerContext, terms: list[str], chosen: list[ScoredUnit]) -> float:
     """IDF-weighted share of the query terms that the chosen sentences hold together."""
     weights = {t: service.index.lexical.idf(t) for t in set(terms)}
     total = sum(weights.values()) or 1.0

@@ -34,9 +34,10 @@ from qa_service.schemas import AskResponse, Conflict, ConflictSide, Passage
 from qa_service.text.numbers import YEAR, numbers_in
 
 if TYPE_CHECKING:
-    from qa_service.service import QAService
+    from qa_service.answering.context import AnswerContext
 
-FACT_KINDS = {
+# Answer type -> the fact kinds (qa_service.records.FactKind) that can answer it.
+KINDS_FOR_ANSWER = {
     "money": ("money",),
     "count": ("count", "table_cell"),
     "percent": ("percent",),
@@ -95,7 +96,7 @@ def _asked_ordinals(question: str) -> frozenset[str]:
     return frozenset(m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end()))
 
 
-def _ordinal_fit(asked: frozenset[str], unit: ScoredUnit, service: QAService) -> ScoredUnit:
+def _ordinal_fit(asked: frozenset[str], unit: ScoredUnit, service: AnswerContext) -> ScoredUnit:
     """A sentence about "the fourth plan" does not answer a question about the third: ordinals are stop words
     to the analyzer, so they are compared here."""
     if not asked:
@@ -254,7 +255,7 @@ _MANY_PARTS = re.compile(r"\b(?:each|every|split|broken down|break down|breakdow
 _ASKED_NOUN = re.compile(r"\bhow many ([a-z][a-z-]+)", re.I)
 
 
-def _parts(question: str, best: Candidate, lookup: FactLookup, service: QAService) -> list[Fact]:
+def _parts(question: str, best: Candidate, lookup: FactLookup, service: AnswerContext) -> list[Fact]:
     """The counts of the best sentence that a many-part question asks for, in text order: "how many
     ministries and how many programs" wants both nouns; "how many projects of each size" every count of
     the same thing. A question with one part gets []."""
@@ -277,7 +278,7 @@ def _parts(question: str, best: Candidate, lookup: FactLookup, service: QAServic
     return out
 
 
-def _confidence(question: str, top: ScoredUnit | None, service: QAService, fact_found: bool, qtype) -> float:
+def _confidence(question: str, top: ScoredUnit | None, service: AnswerContext, fact_found: bool, qtype) -> float:
     """How sure the answer is: match of the best sentence, less the question's names and years the corpus lacks
     (a place, year or program it never mentions) or the answering passage lacks (it is about something else)."""
     if top is None:
@@ -316,13 +317,13 @@ def _other_years(asked: frozenset[str], sentence: str) -> bool:
     return bool(asked and said and not asked & said)
 
 
-def _unit_text(service: QAService, unit: ScoredUnit) -> str:
+def _unit_text(service: AnswerContext, unit: ScoredUnit) -> str:
     idx = service.index.units
     chunk = service.index.chunks[unit.chunk]
     return service.index.documents[chunk.doc_id].text[int(idx.start[unit.unit]) : int(idx.end[unit.unit])]
 
 
-def _conflicts(best: Candidate, candidates: list[Candidate], service: QAService) -> list[Conflict]:
+def _conflicts(best: Candidate, candidates: list[Candidate], service: AnswerContext) -> list[Conflict]:
     """Other documents whose best fact of the same kind and unit gives another value for the same question."""
     fact = best.fact
     if fact.value is None or fact.kind not in ("money", "count", "percent", "area", "population", "date", "period"):
@@ -363,7 +364,7 @@ def _same(a: Fact, b: Fact) -> bool:
 
 
 def _table_answer(
-    service: QAService, question: str, qtype: QuestionType, result, units: list[ScoredUnit]
+    service: AnswerContext, question: str, qtype: QuestionType, result, units: list[ScoredUnit]
 ) -> tuple[TableAnswer, ScoredUnit] | None:
     """A field read off a table row, when a table fits the question at least as well as any sentence."""
     chunks = service.index.chunks
@@ -412,7 +413,7 @@ def _table_answer_text(found: TableAnswer) -> str:
     return f"{target.value} ({found.table.caption}: {where})" if where else target.value
 
 
-def _passages(service: QAService, hits: list[Hit], top_k: int, lead: ScoredUnit | None) -> list[Passage]:
+def _passages(service: AnswerContext, hits: list[Hit], top_k: int, lead: ScoredUnit | None) -> list[Passage]:
     """The passages of an answer: the one it was read from first, with its sentence as the evidence."""
     if lead is None:
         return [service.passage(replace(h, rank=r)) for r, h in enumerate(_distinct(hits)[:top_k], start=1)]
@@ -442,12 +443,13 @@ def _distinct(hits: list[Hit]) -> list[Hit]:
 
 
 def answer(
-    service: QAService, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
-    started: float | None = None,
+    service: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
+    started: float | None = None, result=None,
 ) -> AskResponse:  # fmt: skip
-    """Answer ``question`` from the index behind ``service``."""
+    """Answer ``question`` from the index behind ``service`` (``result``: a retrieval already done for it)."""
     started = started or time.perf_counter()
-    result = service.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
+    if result is None:
+        result = service.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
     timings = dict(result.timings)
     t = time.perf_counter()
     qtype = classify(question)
@@ -463,7 +465,7 @@ def answer(
     lookup = service.fact_lookup
     idx = service.index.units
     candidates: list[Candidate] = []
-    kinds = FACT_KINDS.get(qtype.answer_type, ())
+    kinds = KINDS_FOR_ANSWER.get(qtype.answer_type, ())
     if (
         qtype.answer_type == "entity"
         and qtype.entity_type is None

@@ -11,14 +11,22 @@ from qa_service.benchmark.stats import PeakMemory
 from qa_service.config import Settings
 from qa_service.index.embedding import Embedder
 
+# Ingest rate before the streamed, length-sorted, embed-once pipeline (embed_pipeline.py): eval/bench.md of
+# 2026-12-01 on this 2-core machine (3 bundled documents; 20 synthetic PDFs of 100 pages).
+CHUNKS_PER_S_BEFORE = {"bundled": 10.1, "synthetic": 10.8}
+
 
 def _pages(index_dir: Path) -> int:
     """Pages of the indexed documents (a text file, which has no page breaks, counts as one)."""
-    with (index_dir / "documents.jsonl").open(encoding="utf-8") as fh:
+    from qa_service.index.store import index_folder
+
+    with (index_folder(index_dir) / "documents.jsonl").open(encoding="utf-8") as fh:
         return sum(max(1, len(json.loads(line)["pages"])) for line in fh if line.strip())
 
 
-def bench_ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder, settings: Settings) -> dict[str, Any]:
+def bench_ingest(
+    corpus_dir: Path, index_dir: Path, embedder: Embedder, settings: Settings, label: str | None = None
+) -> dict[str, Any]:
     """Build the index of ``corpus_dir`` into ``index_dir`` and time it.
 
     The embedder is warmed first, so loading the model is not counted as ingestion. Peak memory is the
@@ -53,6 +61,7 @@ def bench_ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder, settings
         "documents_per_s": round(counts["documents"] / seconds, 3),
         "pages_per_s": round(pages / seconds, 3),
         "chunks_per_s": round(counts["chunks"] / seconds, 3),
+        "chunks_per_s_before": CHUNKS_PER_S_BEFORE.get(label) if label else None,
         "stages_s": {
             "read_clean_chunk_facts": timings["prepare"],
             "embed": timings["embed"],

@@ -129,7 +129,9 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
     try:
         kind = settings.embedder
         say(f"ingest: the bundled corpus with {kind}")
-        bundled = bench_ingest(settings.corpus_dir, ws.folder / f"index-{kind}", ws.embedder(kind), settings)
+        bundled = bench_ingest(
+            settings.corpus_dir, ws.folder / f"index-{kind}", ws.embedder(kind), settings, label="bundled"
+        )
         sentences = corpus_sentences(settings.corpus_dir)
         queries = make_queries(options.questions_path, sentences, plan.queries)
         kinds = [kind, OTHER_EMBEDDER[kind]] if plan.both_embedders and kind in OTHER_EMBEDDER else [kind]
@@ -167,7 +169,7 @@ def _ingest(ws: Workspace, bundled: dict, sentences: list[str], plan: Plan, say)
     }
     say(f"ingest: synthetic corpus of {corpus.pages} pages ({corpus.words:,} words)")
     index_dir = ws.folder / "index-synthetic"
-    synthetic = bench_ingest(corpus.path, index_dir, ws.embedder(ws.settings.embedder), ws.settings)
+    synthetic = bench_ingest(corpus.path, index_dir, ws.embedder(ws.settings.embedder), ws.settings, "synthetic")
     shutil.rmtree(index_dir, ignore_errors=True)
     shutil.rmtree(corpus.path, ignore_errors=True)
     say(f"ingest: {synthetic['pages']} pages in {synthetic['seconds']} s ({synthetic['pages_per_s']} pages/s)")
@@ -235,7 +237,9 @@ def _scale(ws: Workspace, plan: Plan, say) -> dict[str, Any]:
     from qa_service.benchmark.scale import bench_scale
 
     # Real sentence embeddings of the bundled corpus seed the synthetic clusters.
-    seeds = np.load(ws.index_settings(ws.settings.embedder).index_dir / "units.npy")
+    from qa_service.index.store import index_folder
+
+    seeds = np.load(index_folder(ws.index_settings(ws.settings.embedder).index_dir) / "units.npy")
     return bench_scale(
         plan.scale_sizes,
         int(ws.embedder(ws.settings.embedder).dim),

@@ -38,11 +38,20 @@ def bench(
     scale_sizes: Annotated[
         str | None, typer.Option(help="Vector counts for the scale section, e.g. 100000,1000000.")
     ] = None,
+    reliability: Annotated[
+        bool,
+        typer.Option(
+            "--reliability",
+            help="Only the reliability run (damaged indexes, kill -9 during ingest, 32 clients, hostile "
+            "connections; about a minute): writes reliability.md and reliability.json.",
+        ),
+    ] = False,
 ) -> None:
     """Measure ingest, in-process latency, HTTP load, vector-index scale and cold start against targets."""
-    from qa_service.benchmark.report import write_report
-    from qa_service.benchmark.runner import SECTIONS, BenchOptions, run_bench
-    from qa_service.benchmark.targets import failures, targets
+    if reliability:
+        _reliability(out)
+        return
+    from qa_service.benchmark import SECTIONS, BenchOptions, check_targets, failures, run_bench, write_report
 
     skipped = frozenset(s.strip().replace("-", "_") for s in skip.split(",") if s.strip())
     if skipped - set(SECTIONS):
@@ -54,10 +63,38 @@ def bench(
     options = BenchOptions(quick=quick, skip=skipped, scale_sizes=_sizes(scale_sizes))
     results = run_bench(settings_or_exit(), options, say=err_console.print)
     json_path, md_path = write_report(results, out)
-    for t in targets(results):
+    for t in check_targets(results):
         verdict = "-" if t.met is None else ("[green]met[/green]" if t.met else "[red]missed[/red]")
         console.print(f"{t.figure}: {t.measured} (target {t.target}, baseline {t.baseline}) {verdict}")
     console.print(f"wrote {json_path} and {md_path}")
+    problems = failures(results)
+    for problem in problems:
+        err_console.print(f"[red]FAILED[/red] {problem}")
+    if problems:
+        raise typer.Exit(1)
+
+
+def _reliability(out: Path) -> None:
+    import shutil
+    import tempfile
+
+    from qa_service.benchmark import reliability_failures as failures
+    from qa_service.benchmark import run_reliability
+    from qa_service.benchmark import write_reliability_report as write_report
+
+    folder = Path(tempfile.mkdtemp(prefix="qa-reliability-"))
+    try:
+        results = run_reliability(settings_or_exit(), folder, say=err_console.print)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    path = write_report(results, out / "reliability.md")
+    load = results["load"]
+    console.print(
+        f"{len(results['damaged'])} damaged-index cases, {len(results['killed'])} kills during ingest, "
+        f"{len(results['probes'])} hostile probes; {load['clients']} clients: {load['requests']:,} requests, "
+        f"{load['errors']} errors, p95 {load['latency_ms'].get('p95')} ms"
+    )
+    console.print(f"wrote {path} and {path.with_suffix('.json')}")
     problems = failures(results)
     for problem in problems:
         err_console.print(f"[red]FAILED[/red] {problem}")

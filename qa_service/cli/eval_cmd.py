@@ -1,7 +1,13 @@
-"""The ``eval`` command: run the benchmark and write eval/report.{md,json,png}."""
+"""The ``eval`` command: run the benchmark and write report.{md,json,png} to a run folder of its own.
+
+Paths are relative to the working directory, like the settings' defaults. A run goes to
+``eval/runs/<UTC timestamp>/`` unless ``--out`` names a folder; ``--out eval`` (what ``make eval`` does)
+refreshes the committed ``eval/report.*`` on purpose.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -9,18 +15,31 @@ import typer
 
 from qa_service.cli.app import app
 from qa_service.cli.common import console, err_console, fail_on_errors, open_service
-from qa_service.config import ROOT
 
-DEFAULT_QUESTIONS = ROOT / "eval" / "questions.jsonl"
-DEFAULT_OUT = ROOT / "eval"
-README = ROOT / "README.md"
+DEFAULT_QUESTIONS = Path("eval") / "questions.jsonl"
+RUNS_DIR = Path("eval") / "runs"
+README = Path("README.md")
+
+
+def run_folder(now: datetime | None = None) -> Path:
+    """``eval/runs/<UTC timestamp>/``: a fresh folder per run, never the committed report."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    folder, n = RUNS_DIR / stamp, 1
+    while folder.exists():
+        n += 1
+        folder = RUNS_DIR / f"{stamp}-{n}"
+    return folder
 
 
 @app.command("eval")
 def eval_(
     questions: Annotated[Path, typer.Option(help="Questions file (JSONL, the format of eval/questions.jsonl).")] = DEFAULT_QUESTIONS,
     index: Annotated[Path | None, typer.Option(help="Evaluate this index folder instead of the configured one (not rebuilt).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for report.md, report.json and report.png.")] = DEFAULT_OUT,
+    out: Annotated[Path | None, typer.Option(help="Folder for report.md, report.json and report.png (default: a new "
+        "eval/runs/<timestamp>/; --out eval refreshes the committed report).")] = None,
+    export_beir: Annotated[Path | None, typer.Option("--export-beir", metavar="DIR", help="Also write the questions, "
+        "the index's passages and the relevance judgements in BEIR's layout (queries.jsonl, corpus.jsonl, "
+        "qrels/test.tsv) to DIR.")] = None,
     fail_under: Annotated[list[str] | None, typer.Option("--fail-under", metavar="METRIC=VALUE",
         help="Exit 1 when METRIC is below VALUE, e.g. answer_accuracy=0.5 or hybrid.recall@5=0.6 (repeatable).")] = None,
     quick: Annotated[int | None, typer.Option(min=1, help="Only the first N questions (a smoke test).")] = None,
@@ -28,6 +47,7 @@ def eval_(
 ) -> None:  # fmt: skip
     """Benchmark retrieval (bm25, dense, hybrid, full) and answers on a questions file."""
     from qa_service.evaluation import DatasetError, failed_gates, load_questions, parse_gates
+    from qa_service.evaluation import export_beir as write_beir
 
     try:
         gates = parse_gates(fail_under or [])
@@ -38,15 +58,18 @@ def eval_(
     _require_dev_extras()
     service = open_service(index_dir=index)
     from qa_service.evaluation import run_eval, write_reports
-    from qa_service.evaluation.report import update_readme as write_readme_block
+    from qa_service.evaluation import update_readme as write_readme_block
 
+    if export_beir is not None:
+        beir = write_beir(service, items, export_beir)
+        console.print(f"wrote {', '.join(str(p) for p in beir.values())}")
     with fail_on_errors():
         data = run_eval(service, items, progress=_progress(), questions_file=questions)
-    paths = write_reports(data, out)
+    paths = write_reports(data, out if out is not None else run_folder())
     _print_summary(data)
     console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
     if update_readme:
-        from qa_service.evaluation.report import readme_table
+        from qa_service.evaluation import readme_table
 
         try:
             write_readme_block(README, readme_table(data))
@@ -83,7 +106,7 @@ def _progress():
 def _print_summary(data) -> None:
     from rich.table import Table
 
-    from qa_service.evaluation.report import fmt
+    from qa_service.evaluation import fmt
 
     table = Table(title="retrieval", title_justify="left")
     for col in ("config", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "p50 ms"):

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from qa_service.cli.app import app
 from qa_service.cli.common import console, fail_on_errors, open_service
+from qa_service.schemas import FactKind, SearchMode
+
+
+class ExportFormat(StrEnum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+
 
 DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).")]
 
@@ -79,19 +88,20 @@ def search(
     doc: DocOption = None,
     year_from: Annotated[int | None, typer.Option(help="Only documents from this year on.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Only documents up to this year.")] = None,
-    mode: Annotated[str, typer.Option(help="full, hybrid, bm25 or dense.")] = "full",
+    mode: Annotated[
+        SearchMode,
+        typer.Option(
+            case_sensitive=False,
+            help="full: hybrid re-ranked by evidence sentences; hybrid: BM25 + dense fused; bm25; dense.",
+        ),
+    ] = SearchMode.FULL,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
 ) -> None:
     """Ranked passages with the evidence sentence highlighted."""
-    from qa_service.retrieval.retriever import MODES
-
-    if mode not in MODES:
-        console.print(f"[red]error:[/red] --mode must be one of {', '.join(MODES)}")
-        raise typer.Exit(2)
     filters = _filters(doc, year_from, year_to)
     service = open_service()
     with fail_on_errors():
-        response = service.search(query, k=k, filters=filters, mode=mode)
+        response = service.search(query, k=k, filters=filters, mode=mode.value)
     if as_json:
         print(response.model_dump_json(indent=2))
         return
@@ -100,19 +110,34 @@ def search(
 
 @app.command()
 def facts(
-    kind: Annotated[
-        str | None, typer.Option(help="money, count, percent, area, population, date, period, entity or table_cell.")
-    ] = None,
+    kind: Annotated[FactKind | None, typer.Option(case_sensitive=False, help="Only facts of this kind.")] = None,
     entity: Annotated[str | None, typer.Option(help="Any name or acronym of an entity.")] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document id.")] = None,
     year: Annotated[int | None, typer.Option(help="Facts about this year.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10000, help="How many to show.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="How many to show (table and --json).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON page.")] = False,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="table (readable), or every matching fact as jsonl or csv (no --limit)."),
+    ] = ExportFormat.table,
 ) -> None:
-    """List the structured facts extracted from the corpus."""
+    """List the structured facts extracted from the corpus, or export them (--format jsonl|csv)."""
+    import sys
+
     service = open_service()
+    wanted = kind.value if kind else None
+    if fmt is not ExportFormat.table:
+        from qa_service.export import all_facts, serialise
+
+        def fetch(offset: int, size: int):
+            return service.facts(kind=wanted, entity=entity, doc_id=doc, year=year, offset=offset, limit=size)
+
+        with fail_on_errors():
+            for line in serialise(all_facts(fetch), fmt.value):
+                sys.stdout.write(line)
+        return
     with fail_on_errors():
-        page = service.facts(kind=kind, entity=entity, doc_id=doc, year=year, limit=limit)
+        page = service.facts(kind=wanted, entity=entity, doc_id=doc, year=year, limit=limit)
     if as_json:
         print(page.model_dump_json(indent=2))
         return

@@ -5,18 +5,24 @@
 scoring functions. ranx and matplotlib are imported only when a run needs them.
 """
 
+from qa_service.evaluation.beir import export_beir
 from qa_service.evaluation.dataset import DatasetError, Question, load_questions
-from qa_service.evaluation.report import update_readme, write_reports
+from qa_service.evaluation.report import fmt, readme_table, update_readme, write_reports
 from qa_service.evaluation.runner import MODES, failed_gates, parse_gates, run_eval
+from qa_service.evaluation.training import train_and_report
 
 __all__ = [
     "MODES",
     "DatasetError",
     "Question",
+    "export_beir",
     "failed_gates",
+    "fmt",
     "load_questions",
     "parse_gates",
+    "readme_table",
     "run_eval",
+    "train_and_report",
     "update_readme",
     "write_reports",
 ]

@@ -22,7 +22,8 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 
-from qa_service.text.numbers import numbers_in
+from qa_service.text.numbers import YEAR, YEAR_DIGITS, numbers_in
+from qa_service.text.stopwords import STOPWORDS
 
 PARTIAL_MIN_TOKENS = 8
 PARTIAL_SHARE = 0.6
@@ -41,15 +42,8 @@ _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _DIGIT_HANGUL = re.compile(r"(\d)(?=[\uac00-\ud7a3])")
-_YEAR_RANGE = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)\s*[-~]\s*(\d\d)(?!\d)")
-_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
+_YEAR_RANGE = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*[-~]\s*(\d\d)(?!\d)")
 _ASCII_WORD = re.compile(r"[0-9a-z]")
-STOPWORDS = frozenset(
-    "a an the and or nor but of to in on at by for from with into over under between as than that which who "
-    "whom whose its it their his her they them this these those such is are was were be been being has have had "
-    "will would can could should may might must not no so also very more most less there then thus because "
-    "due i e s".split()
-)
 
 
 def normalise(text: str) -> str:
@@ -155,7 +149,7 @@ def answer_numbers(text: str) -> list[float]:
 def years(text: str) -> set[int]:
     """Four-digit years, with short ranges expanded: "1972-81" -> {1972, 1981}."""
     text = _DASHES.sub("-", text)
-    found = {int(y) for y in _YEAR.findall(text)}
+    found = {int(y) for y in YEAR.findall(text)}
     for head, tail in _YEAR_RANGE.findall(text):
         found.add(int(head[:2] + tail))
     return found

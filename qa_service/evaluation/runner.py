@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from qa_service.errors import QAError
 from qa_service.evaluation import metrics as m
 from qa_service.evaluation.dataset import QUESTION_TYPES, Question
-from qa_service.schemas import AskResponse
+from qa_service.schemas import SEARCH_MODES, AskResponse
 
-MODES = ("bm25", "dense", "hybrid", "full")
+MODES = SEARCH_MODES  # bm25, dense, hybrid, full
 IR_METRICS = (*m.RETRIEVAL_METRICS, "hit_rate@1", "hit_rate@5", "hit_rate@10")
 CALIBRATION_THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(9))  # 0.20 .. 0.60
 ANSWER_HEADLINES = (
@@ -218,7 +218,19 @@ def _calibration(questions: Sequence[Question], twins: Sequence[AskResponse], co
             "abstention_recall": abst["recall"],
             "false_abstentions": abst["false_abstentions"],
         })  # fmt: skip
-    return {"configured_threshold": configured, "rows": out}
+    return {"configured_threshold": configured, "rows": out, "bins": _calibration_bins(questions, twins)}
+
+
+def _calibration_bins(questions: Sequence[Question], twins: Sequence[AskResponse]) -> list[dict[str, Any]]:
+    """Answers by tenth of confidence and how many were right: what the web page's confidence line reads."""
+    bins = [{"low": i / 10, "high": (i + 1) / 10, "n": 0, "correct": 0} for i in range(10)]
+    for q, r in zip(questions, twins, strict=True):
+        if r.answer is None:
+            continue
+        b = bins[min(int(r.confidence * 10), 9)]
+        b["n"] += 1
+        b["correct"] += int(is_correct(q, True, r.answer, _first_evidence(r)))
+    return bins
 
 
 def _headline(data: dict[str, Any], modes: Sequence[str]) -> dict[str, float | None]:

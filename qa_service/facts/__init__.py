@@ -10,6 +10,7 @@ specific reading of a number win (a range before its years, "2.5 million dollars
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 
 from qa_service.facts.base import Claims, Found, context_around
@@ -19,11 +20,9 @@ from qa_service.facts.entities import find_entities
 from qa_service.facts.measures import find_area, find_percent, find_population
 from qa_service.facts.money import find_money
 from qa_service.facts.tables import cell_facts, table_chunk_ids
-from qa_service.records import Chunk, Document, Fact
+from qa_service.records import FACT_KINDS, Chunk, Document, Fact
 from qa_service.text.aliases import AliasTable, mine_aliases
 from qa_service.text.numbers import find_numbers
-
-FACT_KINDS = ("money", "count", "percent", "area", "population", "date", "period", "entity", "table_cell")
 
 __all__ = ["FACT_KINDS", "extract_facts", "extract_text_facts", "find_all"]
 
@@ -75,26 +74,33 @@ def extract_text_facts(text: str, base: int = 0, doc_id: str = "", aliases: Alia
 
 
 class _ChunkFinder:
-    """The first text chunk holding a span (chunks overlap), else a table chunk, else the one it starts in."""
+    """The first text chunk holding a span (chunks overlap), else a table chunk, else the one it starts in.
+
+    Chunks are sorted by start; a running maximum of their ends makes "the first chunk up to here that
+    reaches past ``end``" one bisection, so finding the chunks of all facts is O(facts x log chunks).
+    """
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         ordered = sorted(chunks, key=lambda c: (c.kind != "text", c.start))
         self._text = [c for c in ordered if c.kind == "text"]
         self._starts = [c.start for c in self._text]
+        self._text_reach = list(itertools.accumulate((c.end for c in self._text), max))
         self._other = [c for c in ordered if c.kind != "text"]
+        self._other_starts = [c.start for c in self._other]
+        self._other_reach = list(itertools.accumulate((c.end for c in self._other), max))
 
     def find(self, start: int, end: int) -> str | None:
-        before = self._text[: bisect.bisect_right(self._starts, start)]
-        for c in before:
-            if end <= c.end:
-                return c.chunk_id
-        for c in self._other:
-            if c.start <= start and end <= c.end:
-                return c.chunk_id
-        for c in before:  # a fact across a chunk boundary belongs to the chunk it starts in
-            if start < c.end:
-                return c.chunk_id
-        return None
+        before = bisect.bisect_right(self._starts, start)  # text chunks starting at or before ``start``
+        first = bisect.bisect_left(self._text_reach, end, 0, before)  # the first of them ending at or after ``end``
+        if first < before:
+            return self._text[first].chunk_id
+        others = bisect.bisect_right(self._other_starts, start)
+        first = bisect.bisect_left(self._other_reach, end, 0, others)
+        if first < others:
+            return self._other[first].chunk_id
+        # A fact across a chunk boundary belongs to the chunk it starts in.
+        first = bisect.bisect_right(self._text_reach, start, 0, before)
+        return self._text[first].chunk_id if first < before else None
 
 
 def extract_facts(doc: Document, chunks: Sequence[Chunk], aliases: AliasTable | None = None) -> list[Fact]:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from qa_service.text.aliases import STOPWORDS, word_set
+from qa_service.text.sentences import sentence_spans
 
 
 @dataclass(frozen=True)
@@ -101,46 +102,15 @@ def noun_phrase_after(text: str, pos: int, max_words: int = 4, allow_singular: b
     return NounPhrase(end, tuple(words), False, bool(words) and words[-1].endswith("-"))
 
 
-_ABBREV = word_set(
-    "no nos nov jan feb mar apr jun jul aug sep sept oct dec e.g i.e etc vs pp p dr mr mrs ms prof st co inc "
-    "ltd dept gvt res fig vol al approx ed eds cf"
-)
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n")
-
-
-def _is_boundary(text: str, m: re.Match[str]) -> bool:
-    if m.group() == "\n":
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line = text[line_start : m.start()].strip()
-        while not line and line_start > 0:  # a blank line: judge the last line with text
-            prev = text.rfind("\n", 0, line_start - 1) + 1
-            line = text[prev : line_start - 1].strip()
-            line_start = prev
-        # A paragraph cut by a page break is a long line ending mid-sentence; headings, slide lines and
-        # table rows are short or tab-separated.
-        return len(line) < 120 or "\t" in line or line[-1:] in ".!?:;"
-    if text[m.start()] != ".":
-        return True
-    word = re.search(r"([\w.]+)$", text[max(0, m.start() - 12) : m.start()])
-    token = word.group(1).lower().rstrip(".") if word else ""
-    return token not in _ABBREV and not (len(token) == 1 and token.isalpha()) and not token[-1:].isdigit()
-
-
 def context_around(text: str, start: int, end: int, limit: int = 300) -> str:
     """The sentence (or table row, or slide line) holding text[start:end], whitespace collapsed.
 
     Longer sentences are cut to about ``limit`` characters centred on the fact.
     """
-    lo = max(0, start - 600)
-    left = lo
-    for m in _SENTENCE_END.finditer(text, lo, start):
-        if _is_boundary(text, m):
-            left = m.end()
-    right = min(len(text), end + 600)
-    for m in _SENTENCE_END.finditer(text, end, right):
-        if _is_boundary(text, m):
-            right = m.end() if m.group() != "\n" else m.start()
-            break
+    lo, hi = max(0, start - 600), min(len(text), end + 600)
+    spans = sentence_spans(text, lo, hi)  # the one sentence splitter of the codebase
+    left = max((s for s, _ in spans if s <= start), default=lo)
+    right = min((e for _, e in spans if e >= end), default=hi)
     if right - left > limit:
         half = (limit - (end - start)) // 2
         new_left, new_right = max(left, start - max(half, 40)), min(right, end + max(half, 40))

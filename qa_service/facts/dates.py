@@ -12,12 +12,13 @@ from datetime import date
 from functools import lru_cache
 
 from qa_service.facts.base import Claims, Found, noun_phrase_after
+from qa_service.text.numbers import YEAR_DIGITS
 
 _MONTH = (
     r"(?P<{0}>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_YEAR = YEAR_DIGITS
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _BEFORE = r"(?<![\w+\-–./$#'’])"
 _AFTER = r"(?![\w]|[\-–]\d|\.\d|,\d{3}|/\d)"

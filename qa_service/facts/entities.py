@@ -121,9 +121,11 @@ def _runs(text: str) -> list[list[_Tok]]:
 def _split(run: list[_Tok]) -> list[list[_Tok]]:
     """Cut a run at commas that close no enumeration and at numbers inside it ("Launched 7 Cluster ...")."""
     pieces: list[list[_Tok]] = [[]]
+    # Position of the last "and"/"&" of the run: a comma before it opens an enumeration (one pass, not one per
+    # comma, so a long run of capitalised words stays linear).
+    last_and = max((i for i, t in enumerate(run) if t.text.lower() in ("and", "&")), default=-1)
     for i, tok in enumerate(run):
-        later = [t.text.lower() for t in run[i + 1 :]]
-        if tok.text == "," and "and" not in later and "&" not in later:
+        if tok.text == "," and i > last_and:
             pieces.append([])
             continue
         # A number ends a name ("Brain Korea 21") or precedes its final head ("... 21 Program"); anywhere

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa_service.index.chunking import is_evidence
 from qa_service.ingest.structure import iter_lines
 from qa_service.records import Chunk, Document
 from qa_service.text.sentences import sentence_spans
@@ -58,14 +59,16 @@ def _offsets(chunk_index: np.ndarray, n_chunks: int) -> np.ndarray:
 
 
 def unit_spans(chunk: Chunk, doc: Document) -> list[tuple[int, int, str]]:
-    """(start, end, text to embed) of each evidence unit of ``chunk``."""
+    """(start, end, text to embed) of each evidence unit of ``chunk`` (none for a not-content chunk)."""
+    if not is_evidence(chunk):
+        return []  # a reference list or front matter is citable, never evidence
     if chunk.kind != "table":
         # A heading is context for its sentences, not evidence of its own.
-        heads = {sec.start for sec in doc.sections}
+        heads = doc.heading_starts
         spans = sentence_spans(doc.text, chunk.start, chunk.end)
         body = [(s, e) for s, e in spans if s not in heads] or spans
         return [(s, e, with_context(doc.section_at(s), doc.text[s:e])) for s, e in body]
-    table = next((t for t in doc.tables if t.table_id == chunk.table_id), None)
+    table = doc.tables_by_id.get(chunk.table_id or "")
     caption = table.caption if table else ""
     header = " | ".join(table.header) if table else ""
     out = []

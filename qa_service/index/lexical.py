@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa_service.text.stopwords import STOPWORDS
+
 
 def _bm25s():
     import bm25s
@@ -29,14 +31,6 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    # Question words carry the answer type, not the topic: they are no search terms.
-    return frozenset(STOPWORDS_EN_PLUS) | {"many", "much", "whom", "whose", "tell", "please"}
-
-
-@lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 
@@ -45,7 +39,7 @@ def _stemmer():
 
 def analyze(text: str) -> list[str]:
     """Index terms of ``text`` (the same function serves documents and queries)."""
-    stop = _stopwords()
+    stop = STOPWORDS
     words: list[str] = []
     hangul: list[str] = []
     for token in _TOKEN.findall(_THOUSANDS.sub("", text)):
@@ -92,6 +86,11 @@ class LexicalIndex:
             return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
 
+    @property
+    def size(self) -> int:
+        """How many texts are indexed."""
+        return int(self._retriever.scores["num_docs"])
+
     def known(self, term: str) -> bool:
         return term in self._vocab
 
@@ -101,12 +100,13 @@ class LexicalIndex:
 
     @lru_cache(maxsize=4096)  # noqa: B019 - bounded, one index object per loaded index
     def _closest(self, term: str) -> str | None:
-        import difflib
+        from rapidfuzz import fuzz, process
 
         if term in self._vocab or len(term) < 5 or not term.isalpha():
             return term if term in self._vocab else None
         candidates = [t for t in self._vocab if t[:1] == term[:1] and abs(len(t) - len(term)) <= 2]
-        match = difflib.get_close_matches(term, candidates, n=1, cutoff=0.8)
+        # Indel similarity in percent, the measure difflib's ratio approximates (cutoff 0.8 there).
+        match = process.extractOne(term, candidates, scorer=fuzz.ratio, score_cutoff=80)
         return match[0] if match else None
 
     def idf(self, term: str) -> float:

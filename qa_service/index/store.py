@@ -1,17 +1,18 @@
 """The index on disk: build, save, load.
 
 Plain files only (JSON, JSONL, numpy arrays, a FAISS index, bm25s' files) and
-a ``manifest.json`` (model, dimension, corpus hash, counts, build time).
-Building writes into a temporary folder and renames it into place, so a
-crash never leaves half an index; loading refuses a mismatched model, format
-or corpus with a message that says what to run.
+a ``manifest.json`` (model, dimension, corpus hash, counts, build time, and the
+SHA-256 and size of every file). Building writes a new version folder beside
+the served one and swaps the manifest in one atomic step (see
+:mod:`qa_service.index.layout`), so a crash never leaves half an index or none;
+loading verifies every file and refuses a mismatched model, format or corpus,
+or a damaged file, with one line that names it and says what to run.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -23,18 +24,18 @@ from typing import Any
 import numpy as np
 
 from qa_service import __version__
-from qa_service.index.chunking import chunk_document
+from qa_service.errors import EmptyCorpusError, IndexDamagedError, IndexMismatchError, IndexMissingError, IngestError
+from qa_service.index import integrity, layout
 from qa_service.index.embedding import Embedder
-from qa_service.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError, IngestError
-from qa_service.index.evidence_units import Units, build_units
-from qa_service.ingest import corpus_hash, load_corpus
+from qa_service.index.evidence_units import Units
 from qa_service.index.lexical import LexicalIndex
-from qa_service.records import Chunk, Document, DocumentMeta, Fact, Page, Section, Table
 from qa_service.index.vector_index import build_vector_index, load_vector_index, save_vector_index
+from qa_service.ingest import corpus_hash
+from qa_service.records import Chunk, Document, DocumentMeta, Fact, Page, Region, Section, Table
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: versioned folders, file checksums in the manifest
 # The code that shapes an index: when it changes, an index built by older code is stale.
 _PIPELINE_SOURCES = (
     "ingest", "facts", "text", "index/chunking.py", "index/evidence_units.py", "index/lexical.py", "index/store.py",
@@ -56,9 +57,10 @@ def pipeline_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+# The files of one version folder (the manifest, one level up, points at it).
 REQUIRED_FILES = (
-    "manifest.json", "documents.jsonl", "chunks.jsonl", "tables.jsonl", "facts.jsonl", "aliases.json",
-    "chunks.faiss", "units.json", "units.npy", "bm25",
+    "documents.jsonl", "chunks.jsonl", "tables.jsonl", "facts.jsonl", "aliases.json", "chunks.faiss", "units.json",
+    "units.npy", "bm25",
 )  # fmt: skip
 
 
@@ -97,6 +99,7 @@ def _doc_to_dict(doc: Document) -> dict:
         "text": doc.text,
         "pages": [[p.number, p.start, p.end] for p in doc.pages],
         "sections": [[s.title, s.start, s.end, s.level] for s in doc.sections],
+        "regions": [[r.kind, r.start, r.end, r.label] for r in doc.regions],
     }
 
 
@@ -107,6 +110,7 @@ def _doc_from_dict(data: dict, tables: list[Table]) -> Document:
         pages=tuple(Page(*p) for p in data["pages"]),
         sections=tuple(Section(*s) for s in data["sections"]),
         tables=tuple(tables),
+        regions=tuple(Region(*r) for r in data.get("regions", [])),
     )
 
 
@@ -135,23 +139,29 @@ def build_index(
     Returns the manifest and the per-file errors. Raises EmptyCorpusError when
     nothing could be indexed.
     """
-    from qa_service.text.aliases import mine_aliases
     from qa_service.facts import extract_facts
+    from qa_service.index.embed_pipeline import embed_cache_dir, prepare_corpus
+    from qa_service.text.aliases import mine_aliases
 
     t0 = time.perf_counter()
-    docs, errors = load_corpus(corpus_dir, on_file=lambda _d: progress and progress("read", 1, 0))
+    # Streamed: documents are read and parsed while the previous ones are embedded (embed_pipeline.py).
+    prepared = prepare_corpus(corpus_dir, embedder, chunk_words, chunk_overlap, embed_cache_dir(index_dir), progress)
+    docs, errors, chunks, units = prepared.docs, prepared.errors, prepared.chunks, prepared.units
     if not docs:
         raise EmptyCorpusError(f"nothing in {corpus_dir} could be indexed ({len(errors)} file(s) skipped)")
-    chunks = [c for d in docs for c in chunk_document(d, chunk_words, chunk_overlap)]
+    chunk_vectors, unit_vectors = prepared.chunk_vectors, prepared.unit_vectors
     aliases = mine_aliases(d.text for d in docs)
-    facts = [f for d in docs for f in extract_facts(d, [c for c in chunks if c.doc_id == d.doc_id], aliases)]
-    doc_by_id = {d.doc_id: d for d in docs}
-    units = build_units(chunks, doc_by_id)
-    t_prep = time.perf_counter()
-    texts = [embedding_text(c) for c in chunks] + units.embed_texts
-    vectors = embedder.encode(texts, progress=progress is not None)
-    chunk_vectors, unit_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
+    chunks_of: dict[str, list[Chunk]] = {}
+    for chunk in chunks:  # grouped once: a scan of every chunk per document made many documents quadratic
+        chunks_of.setdefault(chunk.doc_id, []).append(chunk)
+    facts = []
+    for i, doc in enumerate(docs, 1):
+        facts += extract_facts(doc, chunks_of.get(doc.doc_id, []), aliases)
+        if progress is not None:
+            progress("facts", i, len(docs))
+    # "embed" is the time inside the model; reading, parsing, facts (and what overlapped) are "prepare".
     t_embed = time.perf_counter()
+    t_prep = t0 + (t_embed - t0 - prepared.timings["embed"])
     dense, dense_info = build_vector_index(chunk_vectors)
     lexical = LexicalIndex.build([lexical_text(c, aliases) for c in chunks])
 
@@ -175,15 +185,13 @@ def build_index(
         "timings_s": {
             "total": 0.0,
             "prepare": round(t_prep - t0, 3),
-            "embed": round(t_embed - t_prep, 3),
+            "embed": round(prepared.timings["embed"], 3),
         },
         "documents": [d.meta.to_dict() for d in docs],
     }
     index_dir = Path(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    layout.clean_stale(index_dir)
+    tmp = layout.temp_folder(index_dir)
     try:
         _write_jsonl(tmp / "documents.jsonl", (_doc_to_dict(d) for d in docs))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
@@ -193,103 +201,164 @@ def build_index(
         save_vector_index(dense, tmp / "chunks.faiss")
         units.save(tmp, unit_vectors)
         lexical.save(tmp / "bm25")
+        manifest["files"] = integrity.folder_digests(tmp)
+        manifest["version"] = layout.new_version_name(index_dir, integrity.content_digest(manifest["files"]))
         manifest["timings_s"]["total"] = round(time.perf_counter() - t0, 3)
-        # The manifest goes last: a folder without one is never taken for an index.
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
-        if index_dir.exists():
-            index_dir.rename(old)
-        try:
-            tmp.rename(index_dir)
-        except OSError:
-            if old.exists():  # put the previous index back rather than leave none
-                old.rename(index_dir)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
+        # The manifest is written last, by the swap: until then the previous index is the one served.
+        layout.publish(index_dir, tmp, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return manifest, errors
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
-    path = Path(index_dir) / "manifest.json"
+    """The manifest of the index in ``index_dir``, or None when there is none or it is unreadable."""
+    try:
+        return _manifest(Path(index_dir))
+    except IndexDamagedError:
+        return None
+
+
+def _manifest(index_dir: Path) -> dict[str, Any] | None:
+    path = index_dir / layout.MANIFEST
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return None
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexDamagedError(f"{path}: unreadable ({type(exc).__name__}); rebuild the index") from None
+    if not isinstance(manifest, dict):
+        raise IndexDamagedError(f"{path}: not a JSON object; rebuild the index")
+    return manifest
+
+
+def index_folder(index_dir: Path) -> Path:
+    """The folder holding the files of the current index of ``index_dir`` (its manifest names it)."""
+    manifest = _manifest(Path(index_dir))
+    if manifest is None:
+        raise IndexMissingError(f"no index in {index_dir}; run `qa-service ingest` first")
+    return layout.version_folder(index_dir, manifest)
+
+
+def _model_of(manifest: dict[str, Any]) -> tuple[Any, Any, Any]:
+    model = manifest.get("model")
+    model = model if isinstance(model, dict) else {}
+    return model.get("name"), model.get("version"), model.get("dim")
 
 
 def index_is_current(
     index_dir: Path, corpus_dir: Path, embedder: Embedder, chunk_words: int, chunk_overlap: int
 ) -> tuple[bool, str]:
-    """Whether the index on disk matches the corpus, model and settings (and why not)."""
-    manifest = read_manifest(index_dir)
+    """Whether the index on disk matches the corpus, model and settings and is undamaged (and why not)."""
+    index_dir = Path(index_dir)
+    try:
+        manifest = _manifest(index_dir)
+    except IndexDamagedError as exc:
+        return False, f"index is damaged: {exc}"
     if manifest is None:
         return False, "no index yet"
-    if any(not (Path(index_dir) / name).exists() for name in REQUIRED_FILES):
-        return False, "index is incomplete"
     if manifest.get("format_version") != FORMAT_VERSION:
         return False, "index format changed"
-    model = manifest.get("model", {})
-    if (model.get("name"), model.get("version"), model.get("dim")) != (embedder.name, embedder.version, embedder.dim):
-        return False, f"index was built with {model.get('name')} {model.get('version')} ({model.get('dim')}d)"
+    try:
+        folder = layout.version_folder(index_dir, manifest)
+    except IndexDamagedError as exc:
+        return False, f"index is damaged: {exc}"
+    if any(not (folder / name).exists() for name in REQUIRED_FILES):
+        return False, "index is incomplete"
+    name, version, dim = _model_of(manifest)
+    if (name, version, dim) != (embedder.name, embedder.version, embedder.dim):
+        return False, f"index was built with {name} {version} ({dim}d)"
     if manifest.get("config") != {"chunk_words": chunk_words, "chunk_overlap": chunk_overlap}:
         return False, "chunking settings changed"
     if manifest.get("corpus_hash") != corpus_hash(corpus_dir):
         return False, "corpus changed"
     if manifest.get("pipeline_hash") != pipeline_hash():
         return False, "ingestion code changed"
+    vector_dim = (manifest.get("vector_index") or {}).get("dim", dim)
+    if vector_dim != dim:
+        return False, f"index is damaged: its manifest claims {dim}-d and {vector_dim}-d vectors"
+    try:
+        integrity.verify_files(folder, manifest.get("files"), REQUIRED_FILES)
+    except IndexDamagedError as exc:
+        return False, f"index is damaged: {exc}"
     return True, "index is up to date"
 
 
 def load_index(index_dir: Path, embedder: Embedder, corpus_dir: Path | None = None) -> Index:
-    """Load an index, refusing one built with another model or from another corpus."""
-    from qa_service.text.aliases import AliasTable
+    """Load an index, refusing one built with another model or from another corpus, or a damaged one.
 
+    Every refusal is one project exception (IndexMissingError, IndexMismatchError, IndexDamagedError) whose
+    message names the file and says what to run, never a parser's traceback.
+    """
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
+    manifest = _manifest(index_dir)
     if manifest is None:
         raise IndexMissingError(f"no index in {index_dir}; run `qa-service ingest` first")
-    missing = [name for name in REQUIRED_FILES if not (index_dir / name).exists()]
-    if missing:
-        raise IndexMismatchError(f"index in {index_dir} is incomplete (missing {', '.join(missing)}); rebuild it")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index format {manifest.get('format_version')} != {FORMAT_VERSION}; run `qa-service ingest --force`"
         )
-    model = manifest["model"]
-    if (model["name"], model["version"], model["dim"]) != (embedder.name, embedder.version, embedder.dim):
+    folder = layout.version_folder(index_dir, manifest)
+    missing = [name for name in REQUIRED_FILES if not (folder / name).exists()]
+    if missing:
+        raise IndexDamagedError(f"index in {index_dir} is incomplete (missing {', '.join(missing)}); rebuild it")
+    name, version, dim = _model_of(manifest)
+    if (name, version, dim) != (embedder.name, embedder.version, embedder.dim):
         raise IndexMismatchError(
-            f"index was built with {model['name']} {model['version']} ({model['dim']}d) but the service uses "
+            f"index was built with {name} {version} ({dim}d) but the service uses "
             f"{embedder.name} {embedder.version} ({embedder.dim}d); run `qa-service ingest --force`"
         )
-    if corpus_dir is not None and Path(corpus_dir).is_dir() and manifest["corpus_hash"] != corpus_hash(corpus_dir):
+    if corpus_dir is not None and Path(corpus_dir).is_dir() and manifest.get("corpus_hash") != corpus_hash(corpus_dir):
         raise IndexMismatchError(
             f"index in {index_dir} was built from another version of {corpus_dir}; run `qa-service ingest`"
         )
-    tables: dict[str, list[Table]] = {}
-    for row in _read_jsonl(index_dir / "tables.jsonl"):
-        table = Table.from_dict(row)
-        tables.setdefault(table.doc_id, []).append(table)
-    documents = {}
-    for row in _read_jsonl(index_dir / "documents.jsonl"):
-        doc_id = row["meta"]["doc_id"]
-        documents[doc_id] = _doc_from_dict(row, tables.get(doc_id, []))
-    chunks = [Chunk.from_dict(r) for r in _read_jsonl(index_dir / "chunks.jsonl")]
-    dense = load_vector_index(index_dir / "chunks.faiss", manifest.get("vector_index", {}))
-    if dense.ntotal != len(chunks):
-        raise IndexMismatchError(f"index in {index_dir} holds {dense.ntotal} vectors for {len(chunks)} chunks")
+    integrity.verify_files(folder, manifest.get("files"), REQUIRED_FILES)
+    index = _read_index(folder, manifest)
+    integrity.check_loaded(index, folder)
+    return index
+
+
+def _read_index(folder: Path, manifest: dict[str, Any]) -> Index:
+    """Parse the files of a verified version folder (a parse failure still names its file)."""
+    from qa_service.text.aliases import AliasTable
+
+    current = "manifest.json"
+    try:
+        current = "tables.jsonl"
+        tables: dict[str, list[Table]] = {}
+        for row in _read_jsonl(folder / current):
+            table = Table.from_dict(row)
+            tables.setdefault(table.doc_id, []).append(table)
+        current = "documents.jsonl"
+        documents = {}
+        for row in _read_jsonl(folder / current):
+            doc_id = row["meta"]["doc_id"]
+            documents[doc_id] = _doc_from_dict(row, tables.get(doc_id, []))
+        current = "chunks.jsonl"
+        chunks = [Chunk.from_dict(r) for r in _read_jsonl(folder / current)]
+        current = "chunks.faiss"
+        dense = load_vector_index(folder / current, manifest.get("vector_index", {}))
+        current = "facts.jsonl"
+        facts = [Fact.from_dict(r) for r in _read_jsonl(folder / current)]
+        current = "aliases.json"
+        aliases = AliasTable.from_dict(json.loads((folder / current).read_text(encoding="utf-8")))
+        current = "units.json"
+        units = Units.load(folder, len(chunks))
+        current = "bm25"
+        lexical = LexicalIndex.load(folder / current)
+    except Exception as exc:  # any parser's error on a file whose checksum matched: still one clean line
+        raise IndexDamagedError(
+            f"{folder / current}: cannot be read ({type(exc).__name__}: {str(exc)[:120]}); rebuild the index"
+        ) from None
     return Index(
         manifest=manifest,
         documents=documents,
         chunks=chunks,
-        facts=[Fact.from_dict(r) for r in _read_jsonl(index_dir / "facts.jsonl")],
-        aliases=AliasTable.from_dict(json.loads((index_dir / "aliases.json").read_text(encoding="utf-8"))),
+        facts=facts,
+        aliases=aliases,
         dense=dense,
-        units=Units.load(index_dir, len(chunks)),
-        lexical=LexicalIndex.load(index_dir / "bm25"),
+        units=units,
+        lexical=lexical,
     )
 
 

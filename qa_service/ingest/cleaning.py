@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from qa_service.records import Page
 
@@ -109,18 +110,96 @@ def _align_to_tabs(lines: list[str]) -> list[str]:
     return out
 
 
+_NUM = r"[-+]?[$€£₩]?\d[\d,]*(?:\.\d+)?%?"
+_N_PAREN_M = re.compile(rf"{_NUM}\s*\(\s*{_NUM}\s*\)")
+_VALUE = re.compile(rf"^{_NUM}(?:\s+[A-Za-z%]+){{0,3}}(?:\s*\(\s*{_NUM}\s*\))?$")
+
+
+def _n_m_columns_to_tabs(lines: list[str]) -> list[str]:
+    """Rows of "N (M)" values after a label ("Seoul 1,200 (12.1) 2,084 (15.0)"), two or more in a row, become
+    tab-separated, and so does the line of column heads just above them."""
+    shapes: list[int] = []  # number of "N (M)" values of each line when it is such a row, else 0
+    for line in lines:
+        stripped = line.strip()
+        values = list(_N_PAREN_M.finditer(stripped))
+        tail = stripped[values[0].start() :] if values else ""
+        ok = values and "\t" not in line and re.fullmatch(rf"(?:{_N_PAREN_M.pattern}\s*)+", tail)
+        label = stripped[: values[0].start()].strip() if values else ""
+        shapes.append(len(values) if ok and label and not _VALUE.match(label) else 0)
+    out = list(lines)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and shapes[j] and shapes[j] == shapes[i]:
+            j += 1
+        if j - i >= 2:
+            for k in range(i, j):
+                stripped = lines[k].strip()
+                values = [m.group(0) for m in _N_PAREN_M.finditer(stripped)]
+                label = stripped[: stripped.index(values[0])].strip()
+                out[k] = "\t".join([label, *values])
+            heads = lines[i - 1].split() if i > 0 else []
+            n = shapes[i]
+            if len(heads) >= n and "\t" not in lines[i - 1] and all(len(h) <= 16 for h in heads[-n:]):
+                out[i - 1] = "\t".join([" ".join(heads[:-n]), *heads[-n:]])
+        i = max(j, i + 1)
+    return out
+
+
+def _is_label(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 10 and len(line) <= 80 and not _VALUE.match(line) and not re.search(r"[.!?;,]$", line)
+
+
+def _label_value_to_tabs(lines: list[str]) -> list[str]:
+    """One cell per line between blank lines (label, value, label, value ...): three pairs or more become
+    tab-separated rows of one block."""
+    solo = [
+        k
+        for k, line in enumerate(lines)
+        if line.strip() and "\t" not in line
+        and (k == 0 or not lines[k - 1].strip()) and (k + 1 == len(lines) or not lines[k + 1].strip())
+    ]  # fmt: skip
+    nonblank = [k for k, line in enumerate(lines) if line.strip()]
+    order = {k: n for n, k in enumerate(nonblank)}
+    drop: set[int] = set()
+    out = list(lines)
+    p = 0
+    while p < len(solo):
+        pairs: list[tuple[int, int]] = []
+        q = p
+        while q + 1 < len(solo):
+            a, b = solo[q], solo[q + 1]
+            adjacent = order[b] == order[a] + 1 and (not pairs or order[a] == order[pairs[-1][1]] + 1)
+            if not (adjacent and _is_label(lines[a].strip()) and _VALUE.match(lines[b].strip())):
+                break
+            pairs.append((a, b))
+            q += 2
+        if len(pairs) >= 3:
+            for a, b in pairs:
+                out[a] = f"{lines[a].strip()}\t{lines[b].strip()}"
+                drop.update(range(a + 1, b + 1))  # the blank lines and the value's own line
+            for (_a, b), (a2, _b2) in pairwise(pairs):
+                drop.update(range(b + 1, a2))  # the blank lines between rows
+            p = q
+        else:
+            p += 1
+    return [line for k, line in enumerate(out) if k not in drop]
+
+
 def _running_furniture(pages: list[list[str]]) -> set[str]:
     """Lines repeated at the top or bottom of most pages: running headers and footers."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        counts.update({re.sub(r"\d+", "#", _tidy_line(lines[k])) for k in _edges(lines)})
+        # A table's rows (a header repeated on each page) are content, not furniture.
+        counts.update({re.sub(r"\d+", "#", _tidy_line(lines[k])) for k in _edges(lines) if "\t" not in lines[k]})
     return {key for key, n in counts.items() if n >= max(3, 0.6 * len(pages))}
 
 
 def _lines(pages: list[str]) -> list[_Line]:
-    split = [_align_to_tabs(normalise(p).split("\n")) for p in pages]
+    split = [_label_value_to_tabs(_align_to_tabs(_n_m_columns_to_tabs(normalise(p).split("\n")))) for p in pages]
     furniture = _running_furniture(split)
     out: list[_Line] = []
     gap = 0
@@ -168,10 +247,22 @@ def clean_pages(pages: list[str]) -> tuple[str, tuple[Page, ...]]:
     offset = 0
     page_starts: dict[int, int] = {}
     prev: str | None = None
+    prev_page = 0
+    block_head = ""  # first row of the table block the output ends in
     para_len = 0  # characters since the last line break of the output
     for line in _lines(pages):
+        # A table cut by a page break goes on as one block; a header row repeated on the new page is dropped.
+        continued = (
+            prev is not None and "\t" in prev and "\t" in line.text and line.page == prev_page + 1
+            and abs(prev.count("\t") - line.text.count("\t")) <= 1
+        )  # fmt: skip
+        if continued and line.text == block_head:
+            prev_page = line.page
+            continue
         if prev is None:
             sep = ""
+        elif continued:
+            sep = "\n"
         elif _continues(prev, line.text, para_len):
             dehyphen = re.search(r"[a-z]-$", prev) and line.text[0].islower()
             if dehyphen:
@@ -185,7 +276,11 @@ def clean_pages(pages: list[str]) -> tuple[str, tuple[Page, ...]]:
         parts.append(sep + line.text)
         offset += len(line.text)
         para_len = len(line.text) if "\n" in sep or not sep else para_len + len(sep) + len(line.text)
-        prev = line.text
+        if "\t" in line.text and not (sep == "\n" and prev is not None and "\t" in prev):
+            block_head = line.text
+        elif "\t" not in line.text:
+            block_head = ""
+        prev, prev_page = line.text, line.page
     text = "".join(parts)
     spans: list[Page] = []
     for number in range(1, len(pages) + 1):

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from qa_service.errors import IngestError
 from qa_service.ingest.cleaning import clean_pages
+from qa_service.ingest.markdown import markdown_text
 from qa_service.ingest.readers import SUPPORTED_SUFFIXES, read_pages
+from qa_service.ingest.regions import find_regions
 from qa_service.ingest.structure import find_sections, find_tables
-from qa_service.records import Document, DocumentMeta
+from qa_service.records import Document, DocumentMeta, Page
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +92,24 @@ def _meta(file: CorpusFile, entry: dict | None, text: str) -> DocumentMeta:
 def load_document(file: CorpusFile, entry: dict | None = None) -> Document:
     """Read, clean and structure one file. Raises IngestError."""
     pages = read_pages(file.path)
-    text, spans = clean_pages(pages)
+    suffix = file.path.suffix.lower()
+    if suffix == ".md":
+        text, sections = markdown_text(pages[0])
+        spans: tuple[Page, ...] = ()
+        sections = sections or find_sections(text)
+    else:
+        text, spans = clean_pages(pages)
+        spans = spans if suffix == ".pdf" else ()
+        sections = find_sections(text)
     if not text.strip():
         raise IngestError(str(file.path), "no text left after cleaning")
-    is_paged = file.path.suffix.lower() == ".pdf"
     return Document(
         meta=_meta(file, entry, text),
         text=text,
-        pages=spans if is_paged else (),
-        sections=find_sections(text),
+        pages=spans,
+        sections=sections,
         tables=find_tables(text, file.doc_id),
+        regions=find_regions(text, spans),
     )
 
 

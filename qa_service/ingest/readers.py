@@ -46,9 +46,12 @@ def _read_pdf(path: Path) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    with path.open("rb") as fh:
-        if not fh.read(1024).lstrip().startswith(b"%PDF"):
-            raise IngestError(str(path), "not a PDF (no %PDF header)")
+    from qa_service.ingest.pdf_guard import check_inflation
+
+    data = path.read_bytes()
+    if not data[:1024].lstrip().startswith(b"%PDF"):
+        raise IngestError(str(path), "not a PDF (no %PDF header)")
+    check_inflation(data, str(path))  # before any PDF library inflates a bomb
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
@@ -69,4 +72,24 @@ def _read_pdf(path: Path) -> list[str]:
         raise IngestError(str(path), "PDF has no pages")
     if not any(p.strip() for p in pages):
         raise IngestError(str(path), "PDF has no text layer (scanned images need OCR first)")
-    return pages
+    return _with_tables(path, pages)
+
+
+def _with_tables(path: Path, pages: list[str]) -> list[str]:
+    """Pages that hold a table, laid out again by pdfplumber with the table's rows as tab-separated cells."""
+    import pdfplumber
+
+    from qa_service.ingest.pdf_tables import layout_page
+
+    out = list(pages)
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for number, page in enumerate(pdf.pages[: len(out)]):
+                laid_out = layout_page(page)
+                if laid_out is not None and laid_out.strip():
+                    out[number] = laid_out
+                page.close()
+    except Exception as exc:  # pdfminer's own failures: keep pypdf's text, tables or not
+        logging.getLogger(__name__).warning("%s: tables not read (%s: %s)", path.name, type(exc).__name__, exc)
+        return list(pages)
+    return out

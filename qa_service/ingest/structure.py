@@ -84,6 +84,27 @@ def _cells(line: str, line_start: int) -> list[tuple[str, int, int]]:
     return out
 
 
+def _two_row_header(rows: list[list[tuple[str, int, int]]]) -> bool:
+    """A first row with a cell spanning the empty ones after it, over a second row of column heads."""
+    if len(rows) < 3 or len(rows[0]) < 3:
+        return False
+    top, second = [c for c, _s, _e in rows[0]], [c for c, _s, _e in rows[1]]
+    spans = any(top[k] and not top[k + 1] for k in range(1, len(top) - 1))
+    heads = [c for c in second[1:] if c]
+    return (
+        spans and not second[0] and len(heads) >= 2 and not any(_QUANTITY.match(c) for c in heads)
+        and all(len(c.split()) <= 4 for c in heads)
+    )  # fmt: skip
+
+
+def _merge_header(top: list[str], second: list[str]) -> list[str]:
+    labels, span = [], ""
+    for k, (a, b) in enumerate(zip(top, second, strict=True)):
+        span = a or (span if k else "")  # a merged cell heads the empty ones to its right
+        labels.append(" ".join(x for x in (span, b) if x) if span != b else b)
+    return labels
+
+
 def find_tables(text: str, doc_id: str) -> tuple[Table, ...]:
     """Tab-separated blocks of at least two rows, with caption, header and addressable cells."""
     lines = list(iter_lines(text))
@@ -115,6 +136,9 @@ def _table(text: str, lines: list, first: int, block: list, doc_id: str, number:
     if any(_QUANTITY.match(cell) for cell in header[1:]):
         # A first row of quantities is data (a key-value table), not a header.
         header, body = [""] * len(header), rows
+    elif _two_row_header(rows):
+        # Merged header cells: "Output" over "2001 | 2005" heads two columns, "Output 2001" and "Output 2005".
+        header, body = _merge_header(header, [cell for cell, _s, _e in rows[1]]), rows[2:]
     labels = [h or ("value" if len(header) == 2 else f"column {k + 1}") for k, h in enumerate(header)]
     cells: list[TableCell] = []
     row_label = ""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from qa_service.records import DocumentMeta
+from qa_service.text.numbers import YEAR_DIGITS
 
 _KINDS = {
     "slides": ("slide", "presentation", "conference"),
@@ -29,7 +30,7 @@ _KINDS = {
 }
 _LEAD = r"(?:,\s*)?(?P<lead>\b(?:according to|as (?:stated|reported|described) in|per|in|from|by)\s+)?(?:the\s+)?"
 _OWNER = r"(?:[A-Z][\w-]+(?:'s|’s)\s+)?"
-_YEAR = r"((?:19|20)\d\d)"
+_YEAR = rf"({YEAR_DIGITS})"
 _KIND = r"(" + "|".join(sorted(_KINDS, key=len, reverse=True)) + r")\b"
 _BY_YEAR = re.compile(_LEAD + _OWNER + _YEAR + r"\s+(?:[\w-]+\s+){0,2}?" + _KIND, re.I)
 _BY_AUTHOR = re.compile(_LEAD + r"([A-Z][\w-]+)\s+\(" + _YEAR + r"\)")

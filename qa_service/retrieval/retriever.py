@@ -25,8 +25,9 @@ from qa_service.index.lexical import analyze
 from qa_service.index.store import Index
 from qa_service.records import Evidence, Hit
 from qa_service.retrieval.fusion import rrf
+from qa_service.schemas import SEARCH_MODES
 
-MODES = ("bm25", "dense", "hybrid", "full")
+MODES = SEARCH_MODES  # bm25, dense, hybrid, full
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class Retriever:
                 return []
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
         scores, ids = self.index.dense.search(qvec.reshape(1, -1).astype(np.float32), min(n, total), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return sorted(found, key=lambda h: (-h[1], h[0]))  # equal scores by position: the same on every store
 
     def lexical(self, terms: Sequence[str], mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
         scores = self.index.lexical.scores(terms)

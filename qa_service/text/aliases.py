@@ -19,23 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa_service.text.stopwords import STOPWORDS
+
 
 def word_set(words: str) -> frozenset[str]:
     """A frozenset of the whitespace-separated words in ``words``."""
     return frozenset(words.split())
 
-
-STOPWORDS = word_set(
-    """a an the of and or for on in at by to from with into onto upon over under about above below between
-    among across against through during before after since until while as than then thus hence also both each
-    every all some any many most much more such another other this that these those its their his her our
-    your my it they we he she is are was were be been being has have had do does did can could may might
-    must shall should will would not no nor but if when where which who whom whose what how why so yet via
-    per whereas although though however therefore moreover furthermore additionally similarly specifically
-    finally meanwhile consequently accordingly indeed called named including like unlike toward towards
-    within without there here"""
-)
-"""English function words: never the start of a name, never a content word of a long form."""
 
 CONNECTORS = frozenset({"of", "and", "for", "on", "&", "de", "the"})
 """Lower-case words allowed inside a capitalised name ("Ministry of Science and Technology")."""

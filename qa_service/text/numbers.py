@@ -2,8 +2,8 @@
 
 Pure functions, no state. Numbers come as digits ("2,084", "14171", "1.5", "1/4"), digits with a scale
 ("2.5 million", "US$ 30M") or words ("twelve", "one and half million", "half a million", "a thousand").
-``word2number`` does the integer words; halves, "a dozen" and letter scales are handled here because it
-gets them wrong ("one and half" -> 1).
+Integer words ("two hundred and five thousand"), halves ("one and half million"), "a dozen" and letter scales
+are all read here.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from word2number import w2n
+YEAR_DIGITS = r"(?:1[89]\d\d|20\d\d)"
+"""Regex source of the four digits of a year (1800-2099): the one year pattern; compose it, anchored as needed."""
 
 # A four-digit year on its own (not part of 2,330 or 12.2004): "In 2005, seven ..." and "(BNC 2007)." count.
-YEAR = re.compile(r"(?<![\d.,])(?:1[89]\d\d|20\d\d)(?!\d|[.,]\d)")
+YEAR = re.compile(rf"(?<![\d.,]){YEAR_DIGITS}(?!\d|[.,]\d)")
 
 SCALE_WORDS: dict[str, float] = {
     "thousand": 1e3,
@@ -56,6 +57,9 @@ _NUMBER_RE = re.compile(
     rf"|\b(?P<words>{WORD_NUMBER})\b",
     re.IGNORECASE,
 )
+_WORD_VALUES = {w: float(i) for i, w in enumerate(f"zero|{_UNITS}|{_TEENS}".split("|"))} | {
+    w: float(10 * i) for i, w in enumerate(_TENS.split("|"), start=2)
+}
 _CURRENCY_PREFIX = re.compile(r"^(?:US\\?\$|[$\u20a9\u20ac\u00a3\u00a5])\s*")
 _EXTRA_WORDS = {"a": 1.0, "an": 1.0, "dozen": 12.0, "half": 0.5}
 
@@ -94,11 +98,30 @@ def _parse_words(text: str) -> float | None:
         tokens = ["one", *tokens[1:]]
     if len(tokens) == 1 and tokens[0] in _EXTRA_WORDS:
         return None
-    try:
-        value = w2n.word_to_num(" ".join(tokens))
-    except ValueError:
-        return None
-    return float(value) if value is not None else None
+    return _integer_words(tokens)
+
+
+def _integer_words(tokens: list[str]) -> float | None:
+    """The value of integer words: "two hundred and five thousand" -> 205000.0; None when one is no number word."""
+    total, current, last_scale = 0.0, 0.0, float("inf")
+    seen = False
+    for t in tokens:
+        if t == "and":
+            continue
+        if t in _WORD_VALUES:
+            current += _WORD_VALUES[t]
+        elif t == "hundred":
+            current = (current or 1.0) * 100
+        elif t in SCALE_WORDS and len(t) > 2:
+            scale = SCALE_WORDS[t]
+            if scale >= last_scale:  # "thousand million" is no number we read
+                return None
+            total += (current or 1.0) * scale
+            current, last_scale = 0.0, scale
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
 
 
 def _split_scale(value: float, text: str) -> float:

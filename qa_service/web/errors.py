@@ -36,9 +36,8 @@ class ErrorResponse(BaseModel):
 def error_responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI ``responses=`` entries for the given status codes."""
     text = {
-        400: "The body is not valid JSON.",
         404: "Unknown document or path.",
-        422: "Invalid request: each item's `msg` says what to fix.",
+        422: "Invalid request, or a body that is not JSON (`type` json_invalid): each item's `msg` says what to fix.",
         503: "The index is missing or was built with another model or corpus.",
     }
     return {code: {"model": ErrorResponse, "description": text[code]} for code in codes}
@@ -76,15 +75,21 @@ async def _unknown_document(request: Request, exc: Exception) -> Response:
 
 async def _no_index(request: Request, exc: Exception) -> Response:
     log.warning("service unavailable: %s", exc)
-    return _respond(request, 503, str(exc), "index_unavailable")
+    response = _respond(request, 503, str(exc), "index_unavailable")
+    if "being rebuilt" in str(exc):  # a damaged index repairing itself (qa_service/web/reload.py): worth a retry
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI could not decode the body (not UTF-8): an invalid body like any other, so the same documented
+        # 422 as a body that is not JSON, not a 400 the OpenAPI schema would have to carry too.
+        msg = f'{exc.detail}: send a UTF-8 JSON object such as {{"question": "..."}}'
+        return _respond(request, 422, msg, "json_invalid", ["body"])
     if exc.status_code == 404 and exc.detail == "Not Found":
         msg = f"no such page: {request.method} {request.url.path}; see /docs for the API"
-    elif exc.status_code == 400:  # FastAPI could not decode the body
-        msg = f'{exc.detail}: send a UTF-8 JSON object such as {{"question": "..."}}'
     else:
         msg = str(exc.detail)
     response = _respond(request, exc.status_code, msg, "not_found" if exc.status_code == 404 else "http_error")
@@ -93,11 +98,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _message(error: dict) -> str:
+    msg = error.get("msg", "invalid value")
+    if error.get("type") == "json_invalid":  # a body that is not JSON is a 422 like any other invalid body
+        return f'{msg}: send a UTF-8 JSON object such as {{"question": "..."}}'
+    return msg
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid value"), "type": e.get("type", "value_error")}
-        for e in exc.errors()
+        {"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "value_error")} for e in exc.errors()
     ]
     if wants_json(request):
         return JSONResponse(jsonable_encoder({"detail": errors}), status_code=422)

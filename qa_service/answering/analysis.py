@@ -1,0 +1,227 @@
+"""Question analysis: what a question asks for, about what, under which constraints, in how many parts.
+
+The parse comes from spaCy (``answering.nlp``); the coarse answer kind from the question's form
+(``question_types.classify``). From the parse: the focus noun ("how many *projects*", "which *ministry*"),
+the main verb, the names and places it mentions, the years that constrain it ("in 2009", "as of 2024" — not
+a year that names a source, "Shin's 2009 paper"), the ordinals ("the third plan") and the parts of a
+multi-part question ("how many residents and how many jobs", "how much, and when").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from qa_service.answering.question_types import WHY, QuestionType, classify
+from qa_service.index.lexical import analyze
+from qa_service.text.numbers import YEAR
+
+KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\b", re.I
+)
+# A year constrains the question only when the question says so: "in 2009", "as of 2024", "by 2030".
+_YEAR_CONSTRAINT = re.compile(
+    r"\b(?:in|as of|during|by|since|from|until|till|before|after|between|through|for|of|to|and|around|circa)\s+"
+    r"(?:the\s+)?(?:(?:early|mid|late|end of|year|fiscal year|fy)\s+)?((?:1[89]|20)\d\d)\b",
+    re.I,
+)
+_SOURCE_AFTER = re.compile(r"^\W*(?:\w+\W+)?(?:paper|slides?|report|study|article|document|evaluation|presentation)\b",
+                           re.I)  # fmt: skip
+_PART_SPLIT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:how|when|what|which|who|where|in what|in which)\b)",
+                         re.I)  # fmt: skip
+_WH = frozenset("how what which who whom when where why".split())
+_SKIP = frozenset("kind kinds type types sort sorts number amount share total level name".split())
+_DATE_WORDS = frozenset("year years month months date period decade time".split())
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a question asks: its answer kind and the noun it is about."""
+
+    text: str
+    kind: str
+    focus: str | None = None  # lemma of the focus noun
+    qtype: QuestionType | None = None
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """Everything the candidate features need to know about a question."""
+
+    text: str
+    kind: str
+    qtype: QuestionType
+    focus: str | None
+    verb: str | None
+    terms: frozenset[str]  # analyzed content terms (stems) of the whole question
+    main_terms: frozenset[str]  # ... of its main clause
+    years: frozenset[str]  # years that constrain the answer
+    ordinals: frozenset[str]
+    names: tuple[str, ...]  # proper names and places the question mentions
+    parts: tuple[Part, ...] = field(default_factory=tuple)
+    why: bool = False
+    korean: bool = False
+
+    @property
+    def multi_part(self) -> bool:
+        return len(self.parts) > 1
+
+
+def _lemma(token) -> str:
+    """A noun's lemma; spaCy tags some plurals as verbs ("cities" -> "citie"), so plurals get a plain rule too."""
+    word = token.text.lower()
+    lemma = token.lemma_.lower() if token.pos_ in ("NOUN", "PROPN") else word
+    if lemma == word:
+        if word.endswith("ies") and len(word) > 4:
+            return word[:-3] + "y"
+        if word.endswith(("sses", "ches", "shes", "xes")):
+            return word[:-2]
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+            return word[:-1]
+    return lemma
+
+
+def _focus(doc) -> str | None:
+    """The noun the question asks about: after "how many", "which", "what" (the last noun of that run)."""
+    tokens = list(doc)
+    for i, tok in enumerate(tokens):
+        low = tok.lower_
+        if (low == "many" and i and tokens[i - 1].lower_ == "how") or low in ("which", "what", "whose"):
+            run = []
+            for nxt in tokens[i + 1 : i + 6]:
+                if nxt.pos_ in ("NOUN", "PROPN") or (nxt.pos_ == "VERB" and nxt.tag_ == "NNS"):
+                    run.append(nxt)
+                elif (nxt.pos_ in ("ADJ", "NUM", "DET") and not run) or nxt.lower_ in ("of", "kind", "type"):
+                    continue
+                elif nxt.text.endswith("s") and nxt.pos_ == "VERB" and not run:
+                    run.append(nxt)  # "which cities gained ...": a plural noun mistagged as a verb
+                else:
+                    break
+            run = [t for t in run if t.lower_ not in _SKIP] or run
+            if run:
+                return _lemma(run[-1])
+        if low == "much" and i and tokens[i - 1].lower_ == "how":
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and nxt.pos_ == "NOUN":
+                return _lemma(nxt)
+    # "What was the budget of ...": the first noun after the copula.
+    for tok in tokens[:6]:
+        if tok.pos_ == "NOUN" and tok.lower_ not in _SKIP:
+            return _lemma(tok)
+    return None
+
+
+def _verb(doc) -> str | None:
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    if root.pos_ in ("VERB",) and root.lemma_ not in ("be", "have", "do"):
+        return root.lemma_.lower()
+    for child in root.children:
+        if child.pos_ == "VERB" and child.dep_ in ("xcomp", "ccomp", "advcl", "acl", "relcl"):
+            return child.lemma_.lower()
+    return None
+
+
+def constraint_years(question: str) -> frozenset[str]:
+    """Years the question puts on its answer ("in 2009"), not those naming a source ("the 2009 paper")."""
+    out = set()
+    for m in _YEAR_CONSTRAINT.finditer(question):
+        if not _SOURCE_AFTER.match(question[m.end() :]):
+            out.add(m.group(1))
+    for m in YEAR.finditer(question):
+        year = m.group(0)
+        if year in out or _SOURCE_AFTER.match(question[m.end() :]):
+            continue
+        before = question[max(0, m.start() - 12) : m.start()]
+        if re.search(r"'s\s*$|\b(?:the|a|an|shin)\s*$", before, re.I):
+            continue  # "the 2009 paper", "Shin's 2009 ..." read as a source, not a constraint
+        if re.search(r"\d\s*[-–~]\s*$", before):
+            out.add(year)
+    return frozenset(out)
+
+
+def _names(doc, question: str) -> tuple[str, ...]:
+    out = [e.text for e in doc.ents if e.label_ in ("GPE", "LOC", "ORG", "PERSON", "NORP", "FAC", "LAW", "EVENT")]
+    words = re.findall(r"\b[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+)*", question)
+    first = question.split()[0] if question.split() else ""
+    out += [w for w in words if w != first and w.lower() not in _WH]
+    return tuple(dict.fromkeys(out))
+
+
+def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]:
+    pieces = [p.strip(" ,?") for p in _PART_SPLIT.split(question) if p.strip(" ,?")]
+    if len(pieces) > 1 and all(_WH & set(re.findall(r"[a-z]+", p.lower())) for p in pieces):
+        out = []
+        for piece in pieces:
+            qtype = classify(piece + "?")
+            out.append(Part(piece, qtype.answer_type, _focus(parse_cached(piece)), qtype))
+        return tuple(out)
+    # "How many residents and jobs ...": one wh-phrase, two coordinated nouns.
+    m = re.search(r"\bhow many ([a-z-]+) and ([a-z-]+)\b", question, re.I)
+    if m:
+        nouns = [t for t in doc if t.lower_ in (m.group(1).lower(), m.group(2).lower())]
+        if len(nouns) == 2 and all(t.pos_ in ("NOUN", "VERB", "PROPN") for t in nouns):
+            people = {"people", "resident", "inhabitant", "person", "citizen"}
+            return tuple(
+                Part(question, "population" if _lemma(t) in people else "count", _lemma(t), classify(question))
+                for t in nouns
+            )
+    return (Part(question, kind, focus, classify(question)),)
+
+
+@lru_cache(maxsize=4096)
+def parse_cached(text: str):
+    from qa_service.answering.nlp import parse
+
+    return parse(text)
+
+
+def _main_terms(question: str) -> frozenset[str]:
+    """Terms before the first modifying preposition past the question word: the question's main clause."""
+    words = question.split()
+    head = " ".join(words[:3])
+    match = re.search(r"\s(?:after|before|during|in|since|for|from|under|at|by|through|according to|per|between|"
+                      r"within|among|over|until|when|while|as)\s", question[len(head):], re.I)  # fmt: skip
+    return frozenset(analyze(question[: len(head) + match.start()] if match else question))
+
+
+@lru_cache(maxsize=2048)
+def analyse(question: str) -> QuestionAnalysis:
+    """The analysis of ``question`` (cached: a question asked again is not parsed again)."""
+    qtype = classify(question)
+    korean = qtype.korean
+    doc = parse_cached(question) if not korean else None
+    focus = _focus(doc) if doc is not None else None
+    kind = qtype.answer_type
+    if kind == "entity" and focus in _DATE_WORDS:
+        kind = "date"
+    parts = _parts(question, kind, focus, doc) if doc is not None else (Part(question, kind, focus, qtype),)
+    return QuestionAnalysis(
+        text=question,
+        kind=kind,
+        qtype=qtype,
+        focus=focus,
+        verb=_verb(doc) if doc is not None else None,
+        terms=frozenset(analyze(question)),
+        main_terms=_main_terms(question),
+        years=constraint_years(question),
+        ordinals=frozenset(m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end())),
+        names=_names(doc, question) if doc is not None else (),
+        parts=parts,
+        why=bool(WHY.search(question)) or question.lower().lstrip().startswith(("how did", "how does", "how do", "how was", "how were", "how can")),
+        korean=korean,
+    )  # fmt: skip
+
+
+def _names_something(text: str, pos: int) -> bool:
+    after = text[pos : pos + 40].lstrip()
+    return after[:1].isupper() or bool(
+        re.match(
+            r"(?:national |five-year |ten-year )?(?:plan|program|programme|phase|round|stage|period|project)s?\b",
+            after,
+            re.I,
+        )
+    )

@@ -1,0 +1,209 @@
+"""Answer candidates from every sentence (and table row) of the top passages.
+
+A candidate is a short span that could answer the question: a stored typed fact (money, count, percent, area,
+population, date, period, entity, table cell), a spaCy entity, a noun chunk, a coordinated list of names, the
+field of a table row that fits the question, or, for why/how questions, the sentence itself and the sentence
+with its neighbour. The learned ranker (``ranker``) scores them; nothing here decides which one wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa_service.answering.context import AnswerContext
+from qa_service.answering.spans import Span, UnitSpans
+from qa_service.records import Fact
+from qa_service.retrieval.retriever import ScoredUnit
+
+MAX_UNITS = 12  # sentences of the top passages that yield candidates
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:approximately|about|around|almost|nearly|roughly|over|more than|less than|up to|some|only)\s+$", re.I
+)
+_SPAN_KIND = {
+    "MONEY": "money", "PERCENT": "percent", "DATE": "date", "CARDINAL": "count", "QUANTITY": "count",
+    "ORG": "entity", "GPE": "entity", "PERSON": "entity", "LAW": "entity", "EVENT": "entity", "NORP": "entity",
+    "FAC": "entity", "LOC": "entity", "PRODUCT": "entity", "WORK_OF_ART": "entity", "ORDINAL": "count",
+    "NC": "entity", "LIST": "entity",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible answer: what it says, where it sits, and what kind of thing it is."""
+
+    source: str  # fact:<kind>, span:<label>, table, sentence, sentences
+    kind: str  # the answer kind it can serve: money, count, ..., entity, explanation
+    text: str  # the answer as shown
+    doc_id: str
+    start: int
+    end: int
+    unit: ScoredUnit  # the sentence it sits in
+    unit_rank: int  # 0 = the best-scoring sentence
+    passage_rank: int  # rank of its passage among the hits (1-based)
+    head: str | None = None  # lemma of its head noun, or the noun a count counts
+    value: float | None = None
+    fact: Fact | None = None
+    extra: tuple[tuple[str, float], ...] = ()  # source-specific features (table row and column fit)
+
+
+def unit_text(ctx: AnswerContext, unit: int) -> str:
+    idx = ctx.index.units
+    chunk = ctx.index.chunks[int(idx.chunk_index[unit])]
+    return ctx.index.documents[chunk.doc_id].text[int(idx.start[unit]) : int(idx.end[unit])]
+
+
+def fact_text(fact: Fact, doc_text: str) -> str:
+    """A fact as an answer: its words with the qualifier before it ("about 300"), its acronym for a name."""
+    if fact.kind == "table_cell":
+        return fact.text
+    text = fact.text
+    before = _QUALIFIER_BEFORE.search(doc_text[max(0, fact.start - 20) : fact.start])
+    if before:
+        text = before.group(0) + text
+    if fact.kind == "entity":
+        names = [fact.entity or ""] + [a for a in fact.aliases if a.isupper() and len(a) <= 10]
+        extra = [n for n in dict.fromkeys(names) if n and n.lower() not in text.lower()]
+        if extra:
+            text = f"{text} ({', '.join(extra[:2])})"
+    return " ".join(text.split())
+
+
+def _head_of_fact(fact: Fact) -> str | None:
+    if fact.kind == "count":
+        return (fact.unit or fact.entity or "").lower().split()[-1:][0] if (fact.unit or fact.entity) else None
+    if fact.kind in ("entity", "table_cell"):
+        words = re.findall(r"[A-Za-z]+", fact.entity or fact.text)
+        return words[-1].lower() if words else None
+    return fact.kind
+
+
+def _singular(word: str | None) -> str | None:
+    if not word:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+NOT_EVIDENCE = frozenset({"references", "front_matter"})
+
+
+def is_evidence(chunk) -> bool:
+    """Reference lists, tables of contents and title pages are citable, never evidence for an answer."""
+    return chunk.kind not in NOT_EVIDENCE
+
+
+def generate(
+    ctx: AnswerContext,
+    spans: UnitSpans | None,
+    units: list[ScoredUnit],
+    passage_rank: dict[int, int],
+    want_sentences: bool = True,
+) -> list[Candidate]:
+    """Candidates from the best ``MAX_UNITS`` sentences (``units`` sorted best first)."""
+    idx = ctx.index.units
+    out: list[Candidate] = []
+    seen: set[tuple[str, int, int, str]] = set()
+
+    def add(c: Candidate) -> None:
+        key = (c.doc_id, c.start, c.end, c.kind)
+        if key not in seen and c.text.strip():
+            seen.add(key)
+            out.append(c)
+
+    for rank, unit in enumerate(units[:MAX_UNITS]):
+        chunk = ctx.index.chunks[unit.chunk]
+        if not is_evidence(chunk):
+            continue
+        doc_text = ctx.index.documents[chunk.doc_id].text
+        lo, hi = int(idx.start[unit.unit]), int(idx.end[unit.unit])
+        prank = passage_rank.get(unit.chunk, 99)
+        for fact in ctx.fact_lookup.within(chunk.doc_id, lo, hi):
+            kind = {"period": "date", "table_cell": "count" if fact.value is not None else "entity"}.get(
+                fact.kind, fact.kind
+            )
+            add(Candidate(f"fact:{fact.kind}", kind, fact_text(fact, doc_text), chunk.doc_id, fact.start, fact.end,
+                          unit, rank, prank, _singular(_head_of_fact(fact)), fact.value, fact))  # fmt: skip
+            if fact.kind == "population":
+                add(Candidate("fact:population", "count", fact_text(fact, doc_text), chunk.doc_id, fact.start,
+                              fact.end, unit, rank, prank, "people", fact.value, fact))  # fmt: skip
+        for span in spans.of(unit.unit) if spans is not None else ():
+            add(_span_candidate(span, doc_text, chunk.doc_id, unit, rank, prank))
+        lists = spans.memo.setdefault("lists", {}) if spans is not None else {}
+        if unit.unit not in lists:
+            lists[unit.unit] = list_spans(doc_text, lo, hi)
+        for lo_l, hi_l in lists[unit.unit]:
+            add(Candidate("span:LIST", "entity", " ".join(doc_text[lo_l:hi_l].split()), chunk.doc_id, lo_l, hi_l,
+                          unit, rank, prank, _singular(_last_word(doc_text[lo_l:hi_l]))))  # fmt: skip
+        if want_sentences:
+            text = " ".join(doc_text[lo:hi].split())
+            add(Candidate("sentence", "explanation", text, chunk.doc_id, lo, hi, unit, rank, prank))
+            nxt = unit.unit + 1
+            if nxt < len(idx.start) and int(idx.chunk_index[nxt]) == unit.chunk:
+                e2 = int(idx.end[nxt])
+                add(Candidate("sentences", "explanation", " ".join(doc_text[lo:e2].split()), chunk.doc_id, lo, e2,
+                              unit, rank, prank))  # fmt: skip
+    return out
+
+
+def _span_candidate(span: Span, doc_text: str, doc_id: str, unit: ScoredUnit, rank: int, prank: int) -> Candidate:
+    from qa_service.text.numbers import numbers_in
+
+    text = " ".join(doc_text[span.start : span.end].split())
+    kind = _SPAN_KIND.get(span.label, "entity")
+    value = None
+    if kind in ("count", "money", "percent"):
+        nums = numbers_in(text)
+        value = nums[0] if nums else None
+        if span.label in ("CARDINAL", "QUANTITY"):
+            tail = re.match(r"\s*([A-Za-z][A-Za-z-]+)", doc_text[span.end : span.end + 30])
+            head = _singular(tail.group(1).lower()) if tail else span.head
+            return Candidate(f"span:{span.label}", kind, text, doc_id, span.start, span.end, unit, rank, prank, head,
+                             value)  # fmt: skip
+    return Candidate(f"span:{span.label}", kind, text, doc_id, span.start, span.end, unit, rank, prank, span.head,
+                     value)  # fmt: skip
+
+
+_ITEM = r"[\w'’&./-]+(?:\s+[\w'’&./-]+){0,5}?"
+_LIST = re.compile(
+    rf"{_ITEM}(?:\s*,\s*{_ITEM}){{1,}},?\s+(?:and|or)\s+{_ITEM}(?=\s*[.;:)(]|\s*,|\s+(?:were|are|was|is|have|has|had|each|which|that|located|in|as|to|for|with)\b|$)"
+)
+_LIST_START = re.compile(
+    r"(?:^|[:;(]\s*|\b(?:such as|including|namely|are|were|is|was|include[sd]?|of|as|in|the|called|named|for)\s+)",
+    re.I,
+)
+_LIST_MORE = re.compile(rf"\s*,\s*(?:and|or)\s+{_ITEM}(?=\s*[.;:)(]|\s*,|$)")
+
+
+def list_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Spans of comma lists ending in "and"/"or" inside ``text[lo:hi]`` ("Suwon, Seongnam, ..., and Anyang"),
+    each starting after the nearest list opener (a colon, "such as", "including", a copula, "of")."""
+    out = []
+    sentence = text[lo:hi]
+    for m in _LIST.finditer(sentence):
+        start = m.start()
+        head = sentence[: m.end()]
+        # the last opener before the list's second item
+        second = sentence.find(",", m.start())
+        openers = [
+            o.end() for o in _LIST_START.finditer(head, 0, second if second > 0 else m.end()) if o.end() <= second
+        ]
+        if openers:
+            start = max(openers)
+        end = m.end()
+        more = _LIST_MORE.match(sentence, end)
+        if more:
+            end = more.end()
+        piece = sentence[start:end].strip(" ,.;:")
+        if piece.count(",") >= 1 and len(piece.split()) <= 40:
+            s = lo + sentence.index(piece, start)
+            out.append((s, s + len(piece)))
+    return out
+
+
+def _last_word(text: str) -> str | None:
+    words = re.findall(r"[A-Za-z]+", text)
+    return words[-1].lower() if words else None

