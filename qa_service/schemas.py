@@ -76,6 +76,14 @@ class AskRequest(Filters):
     def _question(cls, value: str) -> str:
         return clean_question(value)
 
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # pydantic reads true as 1; a number of passages is a number (a form's "5" still is one).
+        if isinstance(value, bool):
+            raise ValueError("top_k must be a number from 1 to 50, not true or false")
+        return value
+
 
 class Document(BaseModel):
     """A document to add to a corpus from Python (``QAService.add_documents``): its text or a file's path, and any

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -111,7 +111,13 @@ def document(doc_id: str, service: ServiceDep) -> DocumentDetail:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
-@health_router.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, responses=error_responses(503))
+@health_router.get("/healthz", response_model=Health, responses=error_responses(503))
 def healthz(service: ServiceDep) -> Health:
     """Liveness and the index manifest (model, corpus hash, counts)."""
     return service.health()
+
+
+@health_router.head("/healthz", include_in_schema=False)
+def healthz_head(service: ServiceDep) -> Response:
+    """The same check without a body (load balancers and uptime probes send HEAD)."""
+    return Response(status_code=200, media_type="application/json")
