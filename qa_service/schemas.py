@@ -175,13 +175,18 @@ class FactOut(BaseModel):
 class ConflictSide(BaseModel):
     value: str
     fact: FactOut
+    sentence: Span | None = Field(None, description="The sentence of the source that states the value.")
+    source: str | None = Field(None, description="The source in words, from its year and kind ('the 2009 paper').")
 
 
 class Conflict(BaseModel):
-    """Two or more sources that give different values for the same thing."""
+    """Two or more sources that state the same quantity about the same subject with different values."""
 
     about: str
     sides: list[ConflictSide]
+    sentence: str | None = Field(
+        None, description="The disagreement in words: 'The 2007 slides say 39 projects; the 2009 paper says 43 ...'."
+    )
 
 
 ConfidenceLevel = Literal["confident", "tentative", "not_found"]

@@ -137,17 +137,11 @@ class QAService:
         if self._unit_spans is None:
             with self._lazy_lock:
                 if self._unit_spans is None:
-                    from qa_service.answering.spans import UnitSpans, annotate
+                    from qa_service.index.spans import annotate_units
 
-                    units = self.index.units
-                    folder = getattr(self.index, "folder", None)
-                    spans = UnitSpans.load(Path(folder) / "spans.json", len(units.start)) if folder else None
-                    if spans is None:
-                        texts = []
-                        for u in range(len(units.start)):
-                            doc = self.index.documents[self.index.chunks[int(units.chunk_index[u])].doc_id]
-                            texts.append(doc.text[int(units.start[u]) : int(units.end[u])])
-                        spans = annotate(texts, [int(s) for s in units.start])
+                    spans = getattr(self.index, "spans", None)
+                    if spans is None:  # an index saved without them (an older build, an incremental upload)
+                        spans = annotate_units(self.index.documents, self.index.chunks, self.index.units)
                     self._unit_spans = spans
         return self._unit_spans
 

@@ -61,6 +61,24 @@ def test_ingest_of_a_synthetic_pdf_corpus(tmp_path, sentences, fixture_settings)
     assert 0 < result["embed_share"] < 1
 
 
+def test_the_large_document_times_every_stage_before_embedding(tmp_path, sentences, fixture_settings):
+    from qa_service.benchmark.ingest_bench import LARGE_DOCUMENT_MB, bench_large_document
+
+    assert LARGE_DOCUMENT_MB["full"] >= 20 and LARGE_DOCUMENT_MB["quick"] <= 1  # CI stays fast
+    result = bench_large_document(tmp_path, sentences, 0.05, fixture_settings)
+    assert result["megabytes"] >= 0.05 and result["chunks"] > 0 and result["facts"] > 0
+    assert set(result["stages_s"]) == {
+        "read_clean_structure",
+        "chunk",
+        "evidence_units",
+        "aliases",
+        "facts",
+        "embed_hash",
+    }
+    assert _positive(result["pre_embedding_s"]) and _positive(result["pre_embedding_mb_per_s"])
+    assert not list(tmp_path.glob("*.txt"))  # the document is removed after
+
+
 def test_latency_reports_every_stage(fixture_service, queries):
     from qa_service.benchmark.latency import bench_embedders, bench_service
 
@@ -164,7 +182,8 @@ def test_bench_command_writes_json_and_markdown(cli, fixture_settings, tmp_path,
     from qa_service.config import get_settings
 
     for key, value in fixture_settings.model_dump().items():
-        monkeypatch.setenv(f"QA_{key.upper()}", str(value))
+        if value is not None:  # an unset optional setting stays unset (str(None) would be a path named "None")
+            monkeypatch.setenv(f"QA_{key.upper()}", str(value))
     get_settings.cache_clear()
     try:
         result = cli("bench", "--quick", "--skip", "http,scale,cold_start", "--out", str(tmp_path))
@@ -174,9 +193,18 @@ def test_bench_command_writes_json_and_markdown(cli, fixture_settings, tmp_path,
     data = json.loads((tmp_path / "bench.json").read_text())
     assert data["meta"]["quick"] is True and data["failures"] == [] and data["errors"] == {}
     assert data["ingest"]["synthetic"]["pages"] == 50
+    assert data["ingest"]["large_document"]["megabytes"] >= 0.5  # the quick plan's large document
     assert data["latency"]["queries"]["n"] == 50 and "hash" in data["latency"]["service"]
     assert any(t["figure"].startswith("`ask` in-process") and t["met"] is not None for t in data["targets"])
+    stores = data["stores"]  # FAISS and Milvus Lite side by side, at the quick plan's size
+    assert stores["chunks"] == 2_000 and set(stores["stores"]) == {"faiss", "milvus"}
+    for store in stores["stores"].values():
+        assert _positive(store["ingest"]["chunks_per_s"])
+        for kind in ("dense", "bm25"):
+            assert set(store["search_ms"][kind]) == {"1", "8", "32"}
+            assert all(_percentiles_ok(r) and _positive(r["qps"]) for r in store["search_ms"][kind].values())
     markdown = (tmp_path / "bench.md").read_text()
+    assert "## Stores: FAISS and Milvus (2,000 synthetic chunks" in markdown
     assert "| figure | measured | target | baseline (same run) | met? |" in markdown
     assert "Skipped (`--skip http`)" in markdown
 

@@ -103,3 +103,25 @@ def test_a_trailing_slash_redirect_does_not_reflect_the_host(client):
     response = client.get("/api/documents/", headers={"Host": "evil.example"}, follow_redirects=False)
     assert response.status_code in (307, 308)
     assert response.headers["location"] == "/api/documents"
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/"])
+def test_an_internal_error_still_gets_the_security_headers(fixture_service, monkeypatch, path):
+    from qa_service.web.app import create_app
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(fixture_service, "ask", broken)
+    with TestClient(create_app(fixture_service), raise_server_exceptions=False) as c:
+        response = (
+            c.post(path, json={"question": "How many teams?"})
+            if path.startswith("/api")
+            else c.get(path, params={"q": "How many teams?"})
+        )
+    assert response.status_code == 500, response.text
+    assert "boom" not in response.text  # the details go to the log, never to the client
+    headers = response.headers
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "no-referrer"

@@ -112,3 +112,66 @@ def test_progress_is_a_line_every_few_seconds_with_counts_and_rate():
         progress("read+embed", i, 100)
     assert 3 <= len(lines) <= 5
     assert lines[0] == "ingest: read+embed 25/100 documents (5.0/s)"
+
+
+def test_claims_take_what_a_scan_of_every_claimed_span_takes():
+    from qa_service.facts.base import Claims, Found
+
+    rng = random.Random(9)
+    for _ in range(50):
+        claims, taken = Claims(), []
+        # Families claim in text order one after another; a few claims out of order too.
+        spans = [s for _ in range(5) for s in sorted(rng.sample(range(2000), 60))] + rng.sample(range(2000), 40)
+        for s in spans:
+            found = Found("count", s, s + rng.randint(1, 15))
+            expected = not any(a < found.end and found.start < b for a, b in taken)
+            assert claims.claim(found) == expected
+            if expected:
+                taken.append((found.start, found.end))
+        assert len(claims) == len(taken)
+
+
+def test_claims_time_grows_linearly_with_the_number_of_facts():
+    from qa_service.facts.base import Claims, Found
+
+    def seconds(n: int) -> float:
+        rng = random.Random(1)
+        families = [sorted(rng.sample(range(0, n * 100, 7), n // 7)) for _ in range(7)]
+        spans = [Found("count", s, s + 5) for family in families for s in family]
+        claims = Claims()
+        t0 = time.process_time()
+        for found in spans:
+            claims.claim(found)
+        return time.process_time() - t0
+
+    small, large = min(seconds(25_000) for _ in range(2)), min(seconds(100_000) for _ in range(2))
+    # 4x the facts: ~5x the time (log factors); a sorted list with insert: ~16x.
+    assert large < 9 * small, (small, large)
+
+
+def test_facts_of_a_document_grow_linearly_with_its_size():
+    from qa_service.facts import find_all
+    from qa_service.text.aliases import mine_aliases
+
+    rng = random.Random(2)
+    sentences = [
+        "The Daejeon Regional Innovation Agency (DRIA) funded 43 project teams in 2004.",
+        "The Ministry of Commerce, Industry and Energy (MCIE) spent 12.5 billion won on the program.",
+        "About 61% of the 850 firms were small, covering 2.3 km2 with 12,000 residents.",
+        "From 2005 to 2008 the Regional Research Center (RRC) hired 120 researchers.",
+        "Cluster Plan",  # a heading-like line: a definition after it must not grow the alias table
+    ]
+
+    def text(n: int) -> str:
+        # Heading lines juxtaposed with definitions made the alias table grow with the text.
+        return "\n".join(rng.choice(sentences) + (f" Part {i}" if i % 7 == 0 else "") for i in range(n))
+
+    def seconds(n: int) -> float:
+        t = text(n)
+        aliases = mine_aliases([t])
+        t0 = time.process_time()
+        find_all(t, aliases)
+        return time.process_time() - t0
+
+    small, large = min(seconds(1000) for _ in range(2)), min(seconds(4000) for _ in range(2))
+    assert large < 7 * small, (small, large)  # 4x the text: ~4x the time (a quadratic step: ~16x)

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from qa_service.answering.question_types import WHY, QuestionType, classify
 from qa_service.index.lexical import analyze
+from qa_service.text.nlp import noun_lemma as _lemma
 from qa_service.text.numbers import YEAR
 
 KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
@@ -33,7 +34,43 @@ _PART_SPLIT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:how|when|what|whic
                          re.I)  # fmt: skip
 _WH = frozenset("how what which who whom when where why".split())
 _SKIP = frozenset("kind kinds type types sort sorts number amount share total level name".split())
-_DATE_WORDS = frozenset("year years month months date period decade time".split())
+_DATE_WORDS = frozenset("year years month months date period decade time day".split())
+# What a focus noun asks for (plain English, not any corpus's words).
+_FOCUS_KINDS = {
+    "money": "revenue sale budget cost funding fund investment spending expenditure income turnover allocation grant "
+             "subsidy price payment amount money loan capital contribution export import",
+    "percent": "share percentage proportion rate ratio",
+    "area": "area size land",
+    "entity": "body agency ministry organisation organization program programme plan project city region province "
+              "company firm university institute institution committee council bureau service foundation zone site "
+              "country industry sector name law act policy initiative movement cluster office department center "
+              "centre partner group person leader minister president government model approach strategy",
+}  # fmt: skip
+_VERBS_AFTER_WH = frozenset("did does do went made caused can could should would will has have had led became".split())
+_FOCUS_KIND = {w: k for k, words in _FOCUS_KINDS.items() for w in words.split()}
+
+
+def _kind_of_focus(question: str, kind: str, focus: str | None) -> str:
+    """A "which/what X" question asks for the kind of thing X is ("which body" a name, even if "budget" follows;
+    "what were total sales" a sum of money); "how many", "when" and "why" keep the kind of their form."""
+    low = question.lower().lstrip()
+    if focus in _DATE_WORDS and kind in ("entity", "explanation", "count"):
+        return "date" if not low.startswith("how many") else kind
+    if re.match(r"what (?:happened|went wrong|was wrong|changed|were the (?:problems|results|lessons|effects))\b", low):
+        return "explanation"
+    if kind == "explanation" and re.search(r"\b(?:called|named|the name of|renamed)\b", low):
+        return "entity"  # "what was it called": a name
+    if focus is None or (kind in ("count", "date", "population") and low.startswith(("how many", "when"))):
+        return kind
+    words = low.split()
+    second = words[1] if len(words) > 1 else ""
+    if second.endswith("ed") or second in _VERBS_AFTER_WH:
+        return kind  # "what happened to ...", "what did ... do": not a "what X" question
+    if re.match(r"(?:what|which|whose)\b", low) or (kind == "explanation" and re.match(r"(?:what|which)\b", low)):
+        wanted = _FOCUS_KIND.get(focus)
+        if wanted and not (kind == "explanation" and WHY.search(question)):
+            return wanted
+    return kind
 
 
 @dataclass(frozen=True)
@@ -69,20 +106,6 @@ class QuestionAnalysis:
         return len(self.parts) > 1
 
 
-def _lemma(token) -> str:
-    """A noun's lemma; spaCy tags some plurals as verbs ("cities" -> "citie"), so plurals get a plain rule too."""
-    word = token.text.lower()
-    lemma = token.lemma_.lower() if token.pos_ in ("NOUN", "PROPN") else word
-    if lemma == word:
-        if word.endswith("ies") and len(word) > 4:
-            return word[:-3] + "y"
-        if word.endswith(("sses", "ches", "shes", "xes")):
-            return word[:-2]
-        if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-            return word[:-1]
-    return lemma
-
-
 def _focus(doc) -> str | None:
     """The noun the question asks about: after "how many", "which", "what" (the last noun of that run)."""
     tokens = list(doc)
@@ -107,7 +130,7 @@ def _focus(doc) -> str | None:
             if nxt is not None and nxt.pos_ == "NOUN":
                 return _lemma(nxt)
     # "What was the budget of ...": the first noun after the copula.
-    for tok in tokens[:6]:
+    for tok in tokens[:10]:
         if tok.pos_ == "NOUN" and tok.lower_ not in _SKIP:
             return _lemma(tok)
     return None
@@ -174,7 +197,7 @@ def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]
 
 @lru_cache(maxsize=4096)
 def parse_cached(text: str):
-    from qa_service.answering.nlp import parse
+    from qa_service.text.nlp import parse
 
     return parse(text)
 
@@ -195,9 +218,7 @@ def analyse(question: str) -> QuestionAnalysis:
     korean = qtype.korean
     doc = parse_cached(question) if not korean else None
     focus = _focus(doc) if doc is not None else None
-    kind = qtype.answer_type
-    if kind == "entity" and focus in _DATE_WORDS:
-        kind = "date"
+    kind = _kind_of_focus(question, qtype.answer_type, focus)
     parts = _parts(question, kind, focus, doc) if doc is not None else (Part(question, kind, focus, qtype),)
     return QuestionAnalysis(
         text=question,

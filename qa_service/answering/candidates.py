@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from qa_service.answering.context import AnswerContext
-from qa_service.answering.spans import Span, UnitSpans
+from qa_service.index.spans import Span, UnitSpans
 from qa_service.records import Fact
 from qa_service.retrieval.retriever import ScoredUnit
 
@@ -67,6 +67,15 @@ def fact_text(fact: Fact, doc_text: str) -> str:
         if extra:
             text = f"{text} ({', '.join(extra[:2])})"
     return " ".join(text.split())
+
+
+def rules_text(fact: Fact, doc_text: str) -> str:
+    """A fact as an answer, with its qualifiers and range ("three to five million dollars per year")."""
+    if fact.kind == "table_cell":
+        return fact.text
+    from qa_service.answering.rules import _answer_text
+
+    return _answer_text(fact, doc_text)
 
 
 def _head_of_fact(fact: Fact) -> str | None:
@@ -125,7 +134,7 @@ def generate(
             kind = {"period": "date", "table_cell": "count" if fact.value is not None else "entity"}.get(
                 fact.kind, fact.kind
             )
-            add(Candidate(f"fact:{fact.kind}", kind, fact_text(fact, doc_text), chunk.doc_id, fact.start, fact.end,
+            add(Candidate(f"fact:{fact.kind}", kind, rules_text(fact, doc_text), chunk.doc_id, fact.start, fact.end,
                           unit, rank, prank, _singular(_head_of_fact(fact)), fact.value, fact))  # fmt: skip
             if fact.kind == "population":
                 add(Candidate("fact:population", "count", fact_text(fact, doc_text), chunk.doc_id, fact.start,

@@ -9,7 +9,7 @@ names a document, a program or a figure.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -44,6 +44,7 @@ NUMERIC = (
     "names_in_passage", "q_missing", "q_off", "verb_in_sentence", "row_hit", "col_hit", "prep_match",
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
+    "focus_sim", "c_repeats", "clause_idf", "window_idf",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -74,6 +75,7 @@ class QuestionContext:
     top_cosine: float
     top_coverage: float
     names_stems: tuple[frozenset[str], ...]
+    idf: dict[str, float] = field(default_factory=dict)  # of the question's terms
     rules_answer: str | None = None  # what the hand-written rules answer: one signal among the others
     rules_span: tuple[int, int] | None = None  # the evidence sentence the rules read it from
 
@@ -114,6 +116,7 @@ def question_context(
         top_cosine=top.cosine if top is not None else 0.0,
         top_coverage=top.coverage if top is not None else 0.0,
         names_stems=names,
+        idf={t: lexical.idf(t) if lexical.known(t) else top_idf for t in analysis.terms},
     )
 
 
@@ -151,7 +154,7 @@ def _clause_bounds(view: SentenceView, start: int, end: int) -> tuple[int, int]:
 
 def features(
     qc: QuestionContext, part: Part, cand: Candidate, view: SentenceView, passage_stems: frozenset[str],
-    same_kind: int,
+    same_kind: int, focus_sim: float = 0.0, repeats: int = 1,
 ) -> np.ndarray:  # fmt: skip
     """The feature vector (``NAMES`` order) of one candidate for one part of a question."""
     a = qc.analysis
@@ -217,9 +220,24 @@ def features(
         "c_is_year": float(bool(YEAR.fullmatch(cand.text.strip()))),
         "top_cosine": qc.top_cosine,
         "top_coverage": qc.top_coverage,
+        "clause_idf": _idf_share(clause, qc.idf),
+        "window_idf": _idf_share(
+            {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf
+        ),
+        "focus_sim": focus_sim,
+        "c_repeats": min(repeats, 5) / 5,
         "rules_agree": _agrees(cand.text, qc.rules_answer),
         "rules_sentence": float(qc.rules_span is not None and qc.rules_span[0] <= cand.start < qc.rules_span[1]),
     }
+    fact = cand.fact
+    if fact is not None and fact.kind == "table_cell":
+        row, col = set(analyze(fact.row or "")), set(analyze(fact.column or ""))
+        values["row_hit"] = len(row & qterms) / max(1, len(row))
+        values["col_hit"] = len(col & qterms) / max(1, len(col)) if col else 0.0
+        years = {y for y in (fact.row, fact.column) if y and YEAR.fullmatch(y.strip())}
+        if years and a.years:
+            values["year_agree"] = float(bool(years & a.years))
+            values["year_clash"] = float(not years & a.years)
     for key, val in cand.extra:
         values[key] = val
     for key, val in values.items():
@@ -264,3 +282,9 @@ def _agrees(text: str, other: str | None) -> float:
         return 1.0
     na, nb = set(numbers_in(text)), set(numbers_in(other))
     return 0.5 if na and na & nb else 0.0
+
+
+def _idf_share(stems: set[str], idf: dict[str, float]) -> float:
+    """IDF-weighted share of the question's terms among ``stems``."""
+    total = sum(idf.values())
+    return sum(w for t, w in idf.items() if t in stems) / total if total else 0.0

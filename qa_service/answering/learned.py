@@ -16,11 +16,19 @@ import numpy as np
 from qa_service.answering import rules
 from qa_service.answering.analysis import Part, QuestionAnalysis, analyse
 from qa_service.answering.candidates import Candidate, generate, is_evidence, unit_text
+from qa_service.answering.conflicts import find_conflicts
+from qa_service.answering.conflicts import message as conflict_message
 from qa_service.answering.context import AnswerContext
-from qa_service.answering.features import CAUSE, QuestionContext, features, question_context, sentence_view
+from qa_service.answering.features import (
+    CAUSE,
+    QuestionContext,
+    features,
+    question_context,
+    sentence_view,
+)
 from qa_service.answering.ranker import CONFIDENCE_FEATURES, Ranker
-from qa_service.answering.spans import UnitSpans
 from qa_service.index.lexical import analyze
+from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
 from qa_service.schemas import AskResponse
 
@@ -67,14 +75,26 @@ def prepare(
         qc.rules_answer = old.answer
         ev = old.passages[0].evidence if old.passages else None
         qc.rules_span = (ev.start, ev.end) if ev else None
+    prep = Prepared(analysis, result, units, candidates, [], qc)
+    prep.matrices = featurize(ctx, spans, prep)
+    return prep
+
+
+def featurize(ctx: AnswerContext, spans: UnitSpans | None, prep: Prepared) -> list[np.ndarray]:
+    """One feature matrix per part of the question (rows: ``prep.candidates``)."""
+    candidates, analysis, qc = prep.candidates, prep.analysis, prep.qc
     memo = spans.memo if spans is not None else {}
     views = memo.setdefault("views", {})
     passage_stems = memo.setdefault("passage_stems", {})
     same_kind: dict[tuple[int, str], int] = {}
+    repeats: dict[str, int] = {}
     for c in candidates:
         same_kind[(c.unit.unit, c.kind)] = same_kind.get((c.unit.unit, c.kind), 0) + 1
+        repeats[_norm(c.text)] = repeats.get(_norm(c.text), 0) + 1
+    heads = {c.head for c in candidates if c.head}
     matrices = []
     for part in analysis.parts:
+        sims = head_similarities(ctx, memo, part.focus, heads)
         rows = []
         for c in candidates:
             u = c.unit.unit
@@ -83,23 +103,56 @@ def prepare(
                 views[u] = sentence_view(unit_text(ctx, u), int(idx.start[u]))
             if c.unit.chunk not in passage_stems:
                 passage_stems[c.unit.chunk] = frozenset(analyze(ctx.index.chunks[c.unit.chunk].text))
-            rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)]))
+            rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)],
+                                 sims.get(c.head, 0.0) if c.head else 0.0, repeats[_norm(c.text)]))  # fmt: skip
         matrices.append(np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32))
-    return Prepared(analysis, result, units, candidates, matrices, qc)
+    return matrices
+
+
+MAX_WORD_VECTORS = 50_000
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace(",", "").split())
+
+
+def head_similarities(ctx: AnswerContext, memo: dict, focus: str | None, heads: set[str]) -> dict[str, float]:
+    """Cosine of the focus noun to each candidate's head noun ("companies" ~ "firms"), from the embedding model;
+    word vectors are kept once computed (the words of one corpus are few)."""
+    if not focus or not heads:
+        return {}
+    vecs = memo.setdefault("word_vecs", {})
+    missing = [w for w in {focus, *heads} if w not in vecs]
+    if missing:
+        if len(vecs) + len(missing) > MAX_WORD_VECTORS:
+            vecs.clear()
+        encoded = ctx.retriever.embedder.encode(missing, batch_size=64)
+        for word, vec in zip(missing, encoded, strict=True):
+            vecs[word] = np.asarray(vec, dtype=np.float32)
+    f = vecs[focus]
+    return {h: float(vecs[h] @ f) for h in heads}
 
 
 def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, float, float]]:
     """Per part: (part, index of the best candidate, its score, the runner-up's score); parts share no candidate."""
     taken: set[int] = set()
+    spans: list[tuple[str, int, int]] = []
     out = []
+    cands = prep.candidates
+
+    def overlaps(i: int) -> bool:
+        c = cands[i]
+        return any(d == c.doc_id and c.start < e and s0 < c.end for d, s0, e in spans)
+
     for part, s in zip(prep.analysis.parts, scores, strict=True):
         if len(s) == 0:
             continue
-        order = [int(i) for i in np.argsort(-s) if int(i) not in taken]
+        order = [int(i) for i in np.argsort(-s) if int(i) not in taken and not overlaps(int(i))]
         if not order:
             continue
         best = order[0]
         taken.add(best)
+        spans.append((cands[best].doc_id, cands[best].start, cands[best].end))
         second = float(s[order[1]]) if len(order) > 1 else 0.0
         out.append((part, best, float(s[best]), second))
     return out
@@ -108,12 +161,23 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
 def confidence_vector(
     prep: Prepared, picks: list[tuple[Part, int, float, float]], matrix_kind_match: float
 ) -> np.ndarray:
-    """The signals the calibrator reads (``CONFIDENCE_FEATURES`` order)."""
+    """The signals the calibrator reads (``CONFIDENCE_FEATURES`` order): the scores, how much of the question the
+    corpus and the answer's sentence speak to, and whether the years agree."""
+    from qa_service.answering.features import NAMES
+
     top = min((p[2] for p in picks), default=0.0)
     margin = min((p[2] - p[3] for p in picks), default=0.0)
     qc = prep.qc
+
+    def col(name: str) -> float:
+        j = NAMES.index(name)
+        return min((float(prep.matrices[n][i, j]) for n, (_, i, _, _) in enumerate(picks)), default=0.0)
+
     values = {"top": top, "margin": margin, "q_missing": qc.missing, "q_off": qc.off, "top_cosine": qc.top_cosine,
-              "top_coverage": qc.top_coverage, "kind_match": matrix_kind_match}  # fmt: skip
+              "top_coverage": qc.top_coverage, "kind_match": matrix_kind_match,
+              "names_in_sentence": col("names_in_sentence"), "names_in_passage": col("names_in_passage"),
+              "year_agree": col("year_agree"), "year_clash": col("year_clash"), "focus_sim": col("focus_sim"),
+              "n_years": float(len(prep.analysis.years))}  # fmt: skip
     return np.asarray([values[k] for k in CONFIDENCE_FEATURES], dtype=np.float64)
 
 
@@ -173,15 +237,14 @@ class LearnedAnswerer:
                 ]
                 fact_cands.sort(key=lambda c: -c.score)
                 best = next(c for c in fact_cands if c.fact is lead.fact)
-                conflicts = rules._conflicts(best, fact_cands, ctx)  # fmt: skip
+                conflicts = find_conflicts(best, fact_cands, ctx)
             if not supporting:
                 supporting = ctx.fact_lookup.within(lead.doc_id, lead.start, lead.end)
         message = None
         if not found:
             message = NOT_FOUND
         elif conflicts:
-            values = " vs ".join(f"{s.value} ({s.fact.citation.doc_id})" for s in conflicts[0].sides)
-            message = f"Sources disagree: {values}."
+            message = conflict_message(conflicts)
         elif level == "tentative":
             message = TENTATIVE
         for c in conflicts:

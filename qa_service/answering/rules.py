@@ -12,8 +12,9 @@
    coverage) with whether the question's specific terms (names, years) exist
    in the corpus at all; below the threshold the service says it did not
    find the answer and still shows the nearest passages.
-6. Facts of the same kind and unit from other sources with other values,
-   in sentences about as relevant, are reported as conflicts.
+6. Other sources that state the same quantity about the same subject with
+   another value, in sentences about as relevant, are reported as conflicts
+   (qa_service.answering.conflicts).
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from qa_service.answering.conflicts import find_conflicts
+from qa_service.answering.conflicts import message as conflict_message
 from qa_service.answering.explanations import explanation, span_coverage
 from qa_service.answering.question_types import QuestionType, classify
 from qa_service.answering.tables import Record, TableAnswer, best_table_answer
 from qa_service.index.lexical import analyze
 from qa_service.records import Evidence, Fact, Hit, Table
 from qa_service.retrieval.retriever import Filters, ScoredUnit
-from qa_service.schemas import AskResponse, Conflict, ConflictSide, Passage
+from qa_service.schemas import AskResponse, Conflict, Passage
 from qa_service.text.numbers import YEAR, numbers_in
 
 if TYPE_CHECKING:
@@ -324,43 +327,9 @@ def _unit_text(service: AnswerContext, unit: ScoredUnit) -> str:
 
 
 def _conflicts(best: Candidate, candidates: list[Candidate], service: AnswerContext) -> list[Conflict]:
-    """Other documents whose best fact of the same kind and unit gives another value for the same question."""
-    fact = best.fact
-    if fact.value is None or fact.kind not in ("money", "count", "percent", "area", "population", "date", "period"):
-        return []
-    per_doc: dict[str, list[Candidate]] = {}
-    for cand in candidates:  # sorted best first
-        other = cand.fact
-        if other.doc_id == fact.doc_id or other.kind != fact.kind or other.value is None:
-            continue
-        if fact.kind == "count" and not (_stems(fact.unit) & _stems(other.unit)):
-            continue
-        if fact.kind == "money" and (other.unit != fact.unit or other.per != fact.per):
-            continue
-        per_doc.setdefault(other.doc_id, []).append(cand)
-    sides = [best]
-    for cands in per_doc.values():
-        top = cands[0]
-        if top.score < 0.8 * best.score:
-            continue
-        # A source disagrees only when none of its about-as-relevant facts gives the same value.
-        if any(_same(c.fact, fact) for c in cands if c.score >= top.score - 0.15):
-            continue
-        sides.append(top)
-    if len(sides) < 2:
-        return []
-    return [
-        Conflict(
-            about=f"{fact.kind} ({fact.unit or fact.kind})",
-            sides=[ConflictSide(value=c.fact.text, fact=service.fact_out(c.fact)) for c in sides],
-        )
-    ]
-
-
-def _same(a: Fact, b: Fact) -> bool:
-    if a.kind in ("date", "period"):
-        return (a.date_start, a.date_end) == (b.date_start, b.date_end)
-    return a.value is not None and b.value is not None and abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value))
+    """Other documents that state the same quantity about the same subject with another value (see
+    :mod:`qa_service.answering.conflicts`)."""
+    return find_conflicts(best, candidates, service)
 
 
 def _table_answer(
@@ -536,8 +505,7 @@ def answer(
     if not found:
         message = NOT_FOUND
     elif conflicts:
-        values = " vs ".join(f"{s.value} ({s.fact.citation.doc_id})" for s in conflicts[0].sides)
-        message = f"Sources disagree: {values}."
+        message = conflict_message(conflicts)
     for c in conflicts:
         supporting += [service.index_fact(s.fact.fact_id) for s in c.sides[1:]]
     timings["answer"] = round((time.perf_counter() - t) * 1000, 3)

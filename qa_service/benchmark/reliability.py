@@ -451,6 +451,103 @@ def kill_during_ingest(
     return rows
 
 
+def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "qa-reliability-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **env}
+    command = [*qa_service_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    return subprocess.Popen(command, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port
+
+
+def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+def kill_during_upload(
+    env: dict[str, str], index_dir: Path, corpus_dir: Path, data: bytes, delays: list[float]
+) -> list[dict]:
+    """Upload ``data`` to a server (``QA_UPLOADS=1``) and SIGKILL it ``delay`` seconds after the file reached the
+    corpus folder, while the upload is being indexed. Then: the index on disk must be the one served before
+    (the upload never finished), and a restarted server must serve exactly the documents of the corpus folder."""
+    from qa_service.index.embedding import make_embedder
+    from qa_service.index.store import load_index, read_manifest
+    from qa_service.ingest.corpus import corpus_files
+
+    embedder = make_embedder(env.get("QA_EMBEDDER", "hash"))
+    env = {**env, "QA_INDEX_DIR": str(index_dir), "QA_CORPUS_DIR": str(corpus_dir), "QA_UPLOADS": "1"}
+    rows = []
+    for i, delay in enumerate(delays):
+        name = f"upload{i:02d}.txt"
+        before = {f.doc_id for f in corpus_files(corpus_dir)}
+        version = (read_manifest(index_dir) or {}).get("version")
+        proc, port = _serve(env, "--no-build")
+        row: dict[str, Any] = {"delay_s": delay, "upload_finished": False, "old_index_kept": False, "loads": False}
+        try:
+            wait_healthy("127.0.0.1", port)
+            body, content_type = _multipart(name, f"Upload {i}\n\n".encode() + data)  # never a duplicate
+            answer: list[int] = []
+
+            def upload(body: bytes = body, content_type: str = content_type, port: int = port, answer=answer) -> None:
+                try:
+                    headers = {"Content-Type": content_type}
+                    answer.append(request("127.0.0.1", port, "POST", "/api/documents", body, headers, 120)[0])
+                except OSError:
+                    pass  # the server was killed under it
+
+            thread = threading.Thread(target=upload, daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 60
+            while not (corpus_dir / name).exists() and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(delay)
+            row["upload_finished"] = bool(answer)
+            row["status"] = answer[0] if answer else None
+            proc.kill()
+            proc.wait(timeout=30)
+            thread.join(timeout=30)
+        finally:
+            _stop(proc, signal.SIGKILL)
+        try:
+            index = load_index(index_dir, embedder)
+            row["loads"] = True
+            row["old_index_kept"] = index.manifest.get("version") == version and set(index.documents) == before
+        except Exception as exc:
+            row["message"] = f"{type(exc).__name__}: {exc}"
+        # The restart: whatever the killed upload left in the corpus folder is indexed, nothing else.
+        proc, port = _serve(env)
+        try:
+            wait_healthy("127.0.0.1", port, timeout=180)
+            status, _h, listed = request("127.0.0.1", port, "GET", "/api/documents")
+            served = {d["doc_id"] for d in json.loads(listed)} if status == 200 else set()
+        finally:
+            _stop(proc)
+        on_disk = {f.doc_id for f in corpus_files(corpus_dir)}
+        row["consistent_after_restart"] = served == on_disk
+        row["upload_kept"] = name.removesuffix(".txt") in served
+        row["leftovers"] = sorted(p.name for p in [*corpus_dir.iterdir(), *index_dir.iterdir()] if ".part-" in p.name
+                                  or p.name.startswith(".tmp-"))  # fmt: skip
+        rows.append(row)
+    return rows
+
+
 # -- the whole run, and its report ---------------------------------------------------------------------------------
 def run_reliability(settings: Any, folder: Path, say: Callable[[str], None] = print, seconds: float = 10.0) -> dict:
     """Every reliability case over the bundled corpus (hashing embedder: the server is under test, not the
@@ -478,6 +575,16 @@ def run_reliability(settings: Any, folder: Path, say: Callable[[str], None] = pr
     env = {"QA_EMBEDDER": "hash", "QA_CHUNK_WORDS": str(settings.chunk_words), "QA_ANSWERER": "rules"}
     killed = kill_during_ingest(env, killed_dir, corpus, delays=[0.5, 1.5, 2.5, 3.5, 5.0, None])
 
+    say("reliability: kill -9 during an upload")
+    lines = [f'- Author{i}, A., {1950 + i % 70}, "Regional clusters, part {i}", Journal {i % 40}, pp. {i % 300}-{i % 300 + 9}.'
+             for i in range(9000)]  # fmt: skip
+    upload_dir = folder / "upload"
+    shutil.copytree(settings.corpus_dir, upload_dir / "corpus")
+    shutil.copytree(base.index_dir, upload_dir / "index")
+    data = ("Works cited\n\nThe works the programme office cites.\n\nReferences\n\n" + "\n".join(lines)).encode()
+    uploaded = kill_during_upload({**env, "QA_RELOAD_INTERVAL": "0"}, upload_dir / "index", upload_dir / "corpus",
+                                  data, delays=[0.1, 1.0, 2.0])  # fmt: skip
+
     header_timeout = 2.0
     server_env = {
         **env,
@@ -497,6 +604,7 @@ def run_reliability(settings: Any, folder: Path, say: Callable[[str], None] = pr
     return {
         "damaged": damaged,
         "killed": killed,
+        "killed_upload": uploaded,
         "load": loaded,
         "probes": probes,
         "settings": {"max_body_bytes": settings.max_body_bytes, "header_timeout_s": header_timeout},
@@ -509,6 +617,9 @@ def failures(results: dict) -> list[str]:
            if not (r["refused"] and r["clean"] and r["rebuilt"])]  # fmt: skip
     out += [f"index unloadable after kill -9 at {r['delay_s']} s: {r['message']}" for r in results["killed"]
             if not r["loads"]]  # fmt: skip
+    out += [f"kill -9 during an upload at {r['delay_s']} s: old index kept {r['old_index_kept']}, consistent after "
+            f"restart {r['consistent_after_restart']}" for r in results.get("killed_upload", [])
+            if not (r["old_index_kept"] or r["upload_finished"]) or not r["consistent_after_restart"]]  # fmt: skip
     if results["load"]["errors"]:
         out.append(f"{results['load']['errors']} errors under load: {results['load']['error_examples'][:2]}")
     out += [f"{p['name']}: expected {p['expected']}, got {p['got']}" for p in results["probes"] if not p["ok"]]
@@ -521,6 +632,7 @@ def write_report(results: dict, path: Path) -> Path:
     lat = load_.get("latency_ms", {})
     problems = failures(results)
     damaged, killed, probes = results["damaged"], results["killed"], results["probes"]
+    uploads = results.get("killed_upload", [])
     lines = [
         "# Reliability",
         "",
@@ -535,6 +647,9 @@ def write_report(results: dict, path: Path) -> Path:
         f"{sum(r['rebuilt'] for r in damaged)} |",
         f"| kill -9 during ingest: tries / index still loadable | {len(killed)} / "
         f"{sum(r['loads'] for r in killed)} (the new one: {sum(bool(r.get('new_index')) for r in killed)}) |",
+        f"| kill -9 during an upload: tries / old index kept / consistent after restart | "
+        f"{len(uploads)} / {sum(r['old_index_kept'] for r in uploads)} / "
+        f"{sum(r['consistent_after_restart'] for r in uploads)} |",
         f"| load: clients, seconds, requests | {load_['clients']}, {load_['seconds']}, {load_['requests']:,} |",
         f"| load: errors (incl. cross-talk) | {load_['errors']} |",
         f"| load: p50 / p95 / p99 ms | {lat.get('p50')} / {lat.get('p95')} / {lat.get('p99')} |",
@@ -561,6 +676,16 @@ def write_report(results: dict, path: Path) -> Path:
         lines.append(
             f"| {r['delay_s']} | {_yes(r['finished_first'])} | {loads} | {_yes(r.get('new_index'))} "
             f"| {', '.join(r['leftovers']) or '-'} |"
+        )
+    lines += ["", "## kill -9 during an upload", "",
+              "A 1 MB upload killed while it was being indexed, then the server restarted (it indexes what the corpus "
+              "folder holds).", "",
+              "| after s | upload had finished | index on disk: the one served before | served after restart = corpus "
+              "folder | the upload served after restart |", "|---|---|---|---|---|"]  # fmt: skip
+    for r in uploads:
+        lines.append(
+            f"| {r['delay_s']} | {_yes(r['upload_finished'])} | {_yes(r['old_index_kept'])} "
+            f"| {_yes(r['consistent_after_restart'])} | {_yes(r['upload_kept'])} |"
         )
     lines += ["", "## Hostile requests and connections", "", "| probe | expected | got | ok |", "|---|---|---|---|"]
     for p in probes:

@@ -1,6 +1,6 @@
 """The whole benchmark: each section in turn, over temporary indexes, into one results dict.
 
-Sections: ingest, latency, http, scale, cold_start. A section that crashes is recorded in
+Sections: ingest, latency, http, scale, stores, cold_start. A section that crashes is recorded in
 ``results["errors"]`` and the others still run; the report then says the run failed.
 """
 
@@ -21,7 +21,7 @@ from qa_service.config import ROOT, Settings
 from qa_service.index.embedding import Embedder, make_embedder
 from qa_service.index.store import build_index
 
-SECTIONS = ("ingest", "latency", "http", "scale", "cold_start")
+SECTIONS = ("ingest", "latency", "http", "scale", "stores", "cold_start")
 OTHER_EMBEDDER = {"minilm": "minilm-onnx", "minilm-onnx": "minilm"}
 QUERY_METHOD = (
     "a quarter come from eval/questions.jsonl, every other one rewritten (a question word or a noun "
@@ -48,10 +48,14 @@ class Plan(NamedTuple):
     both_embedders: bool
     latency_budget_s: float
     build_budget_s: float
+    store_chunks: int  # synthetic chunks in each store (FAISS + bm25s, Milvus Lite) for the stores section
+    store_queries: int  # queries at each concurrency level (1, 8, 32 clients)
 
 
-QUICK = Plan(50, 5, 10, 120, (10_000,), 200, (1,), (1, 8), 3.0, 1, False, 3.0, 120.0)
-FULL = Plan(500, 20, 100, 250, (100_000, 1_000_000), 1000, (1, 2), (1, 8, 32), 15.0, 3, True, 20.0, 2400.0)
+QUICK = Plan(50, 5, 10, 120, (10_000,), 200, (1,), (1, 8), 3.0, 1, False, 3.0, 120.0, 2_000, 32)
+FULL = Plan(
+    500, 20, 100, 250, (100_000, 1_000_000), 1000, (1, 2), (1, 8, 32), 15.0, 3, True, 20.0, 2400.0, 100_000, 320
+)
 
 
 class BenchOptions(NamedTuple):
@@ -130,7 +134,12 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
         kind = settings.embedder
         say(f"ingest: the bundled corpus with {kind}")
         bundled = bench_ingest(
-            settings.corpus_dir, ws.folder / f"index-{kind}", ws.embedder(kind), settings, label="bundled"
+            settings.corpus_dir,
+            ws.folder / f"index-{kind}",
+            ws.embedder(kind),
+            settings,
+            label="bundled",
+            compare_before="ingest" not in options.skip,
         )
         sentences = corpus_sentences(settings.corpus_dir)
         queries = make_queries(options.questions_path, sentences, plan.queries)
@@ -141,6 +150,7 @@ def run_bench(settings: Settings, options: BenchOptions, say: Callable[[str], No
             "cold_start": lambda: _cold(ws, kinds, queries[0].text, plan, say),
             "http": lambda: _http(ws, [q.text for q in queries], plan, say),
             "scale": lambda: _scale(ws, plan, say),
+            "stores": lambda: _stores(ws, sentences, plan, say),
         }
         for name, run in sections.items():
             if name not in options.skip:
@@ -173,7 +183,12 @@ def _ingest(ws: Workspace, bundled: dict, sentences: list[str], plan: Plan, say)
     shutil.rmtree(index_dir, ignore_errors=True)
     shutil.rmtree(corpus.path, ignore_errors=True)
     say(f"ingest: {synthetic['pages']} pages in {synthetic['seconds']} s ({synthetic['pages_per_s']} pages/s)")
-    return {"bundled": bundled, "synthetic": {**synthetic, "generation": generation}}
+    from qa_service.benchmark.ingest_bench import LARGE_DOCUMENT_MB, bench_large_document
+
+    mb = LARGE_DOCUMENT_MB["quick" if plan is QUICK else "full"]
+    large = bench_large_document(ws.folder / "large", sentences, mb, ws.settings)
+    say(f"ingest: one {large['megabytes']} MB document, pre-embedding stages in {large['pre_embedding_s']} s")
+    return {"bundled": bundled, "synthetic": {**synthetic, "generation": generation}, "large_document": large}
 
 
 def _latency(ws: Workspace, kinds: list[str], queries: list, plan: Plan, say) -> dict[str, Any]:
@@ -249,3 +264,12 @@ def _scale(ws: Workspace, plan: Plan, say) -> dict[str, Any]:
         build_budget_s=plan.build_budget_s,
         say=say,
     )
+
+
+def _stores(ws: Workspace, sentences: list[str], plan: Plan, say) -> dict[str, Any]:
+    from qa_service.benchmark.stores import CLIENTS, bench_stores
+    from qa_service.index.store import index_folder
+
+    seeds = np.load(index_folder(ws.index_settings(ws.settings.embedder).index_dir) / "units.npy")
+    dim = int(ws.embedder(ws.settings.embedder).dim)
+    return bench_stores(plan.store_chunks, dim, seeds, sentences, plan.store_queries, CLIENTS, say=say)

@@ -33,7 +33,7 @@ def bench(
     quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes: the CI smoke test (< 3 minutes).")] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder for bench.json and bench.md.")] = EVAL_DIR,
     skip: Annotated[
-        str, typer.Option(help="Sections to skip, comma-separated: ingest, latency, http, scale, cold_start.")
+        str, typer.Option(help="Sections to skip, comma-separated: ingest, latency, http, scale, stores, cold_start.")
     ] = "",
     scale_sizes: Annotated[
         str | None, typer.Option(help="Vector counts for the scale section, e.g. 100000,1000000.")
@@ -47,7 +47,7 @@ def bench(
         ),
     ] = False,
 ) -> None:
-    """Measure ingest, in-process latency, HTTP load, vector-index scale and cold start against targets."""
+    """Measure ingest, in-process latency, HTTP load, vector-index scale, FAISS vs Milvus and cold start."""
     if reliability:
         _reliability(out)
         return

@@ -44,6 +44,10 @@ def eval_(
         help="Exit 1 when METRIC is below VALUE, e.g. answer_accuracy=0.5 or hybrid.recall@5=0.6 (repeatable).")] = None,
     quick: Annotated[int | None, typer.Option(min=1, help="Only the first N questions (a smoke test).")] = None,
     update_readme: Annotated[bool, typer.Option("--update-readme", help="Write the table into README.md's eval block.")] = False,
+    answerers: Annotated[str, typer.Option(help="Answerers compared side by side on the same questions "
+                                           "(comma-separated: rules,learned; empty for none).")] = "rules,learned",
+    stores: Annotated[str | None, typer.Option(help="Evaluate on each of these stores (comma-separated: faiss,milvus) "
+        "and write one side-by-side report, stores.md and stores.json.")] = None,
 ) -> None:  # fmt: skip
     """Benchmark retrieval (bm25, dense, hybrid, full) and answers on a questions file."""
     from qa_service.evaluation import DatasetError, failed_gates, load_questions, parse_gates
@@ -56,6 +60,9 @@ def eval_(
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     _require_dev_extras()
+    if stores is not None:
+        _eval_stores(stores, items, gates, out)
+        return
     service = open_service(index_dir=index)
     from qa_service.evaluation import run_eval, write_reports
     from qa_service.evaluation import update_readme as write_readme_block
@@ -64,7 +71,12 @@ def eval_(
         beir = write_beir(service, items, export_beir)
         console.print(f"wrote {', '.join(str(p) for p in beir.values())}")
     with fail_on_errors():
-        data = run_eval(service, items, progress=_progress(), questions_file=questions)
+        compare = tuple(a.strip() for a in answerers.split(",") if a.strip())
+        unknown = [a for a in compare if a not in ("rules", "learned")]
+        if unknown:
+            err_console.print(f"[red]error:[/red] unknown answerer {', '.join(unknown)}; use rules, learned")
+            raise typer.Exit(2)
+        data = run_eval(service, items, progress=_progress(), questions_file=questions, compare=compare)
     paths = write_reports(data, out if out is not None else run_folder())
     _print_summary(data)
     console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
@@ -78,6 +90,35 @@ def eval_(
             raise typer.Exit(1) from None
         console.print(f"updated the eval table in {README}")
     failed = failed_gates(data["headline"], gates)
+    for name, value, minimum in failed:
+        shown = "undefined" if value is None else f"{value:.3f}"
+        err_console.print(f"[red]FAIL[/red] {name} = {shown} < {minimum}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _eval_stores(stores: str, items, gates, out: Path | None) -> None:
+    from qa_service.cli.common import settings_or_exit
+    from qa_service.evaluation import failed_gates, parse_stores, run_store_eval, write_store_reports
+    from qa_service.service import make_embedder
+
+    try:
+        names = parse_stores(stores)
+    except ValueError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    settings = settings_or_exit()
+    with fail_on_errors():
+        result = run_store_eval(settings, make_embedder(settings.embedder, settings.embed_threads), items, names,
+                                progress=_progress())  # fmt: skip
+    paths = write_store_reports(result, out if out is not None else run_folder())
+    for name in names:
+        console.print(f"[bold]{name}[/bold]")
+        _print_summary(result["runs"][name])
+    gap = result["comparison"]["max_gap"]
+    console.print(f"largest gap between stores: {gap['metric']} {gap['gap']:.3f}")
+    console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    failed = [(f"{n}: {k}", v, lo) for n in names for k, v, lo in failed_gates(result["runs"][n]["headline"], gates)]
     for name, value, minimum in failed:
         shown = "undefined" if value is None else f"{value:.3f}"
         err_console.print(f"[red]FAIL[/red] {name} = {shown} < {minimum}")

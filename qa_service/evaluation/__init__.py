@@ -9,6 +9,7 @@ from qa_service.evaluation.beir import export_beir
 from qa_service.evaluation.dataset import DatasetError, Question, load_questions
 from qa_service.evaluation.report import fmt, readme_table, update_readme, write_reports
 from qa_service.evaluation.runner import MODES, failed_gates, parse_gates, run_eval
+from qa_service.evaluation.stores import parse_stores, run_store_eval, write_store_reports
 from qa_service.evaluation.training import train_and_report
 
 __all__ = [
@@ -20,9 +21,12 @@ __all__ = [
     "fmt",
     "load_questions",
     "parse_gates",
+    "parse_stores",
     "readme_table",
     "run_eval",
+    "run_store_eval",
     "train_and_report",
     "update_readme",
     "write_reports",
+    "write_store_reports",
 ]

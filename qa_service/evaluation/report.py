@@ -95,6 +95,19 @@ def readme_table(data: dict[str, Any]) -> str:
     )
 
 
+def answerers_table(data: dict[str, Any]) -> str:
+    rows = []
+    for name, block in (data.get("answerers") or {}).items():
+        a, ab, c = block["answers"], block["abstention"], block["citation"]
+        lat = a.get("latency_ms") or {}
+        rows.append([name, fmt(a.get("answer_accuracy")), fmt(a.get("overall_accuracy")), fmt(ab.get("precision")),
+                     fmt(ab.get("recall")), str(ab.get("false_abstentions", "")), fmt(c.get("top1")),
+                     f"{_ms(lat.get('p50'))} / {_ms(lat.get('p95'))}"])  # fmt: skip
+    header = ["answerer", "answer accuracy", "overall", "abstention precision", "abstention recall",
+              "false abstentions", "citation top-1", "ask p50 / p95 ms"]  # fmt: skip
+    return _table(header, rows) if rows else "(not run)"
+
+
 def render_markdown(data: dict[str, Any], chart_name: str = "report.png") -> str:
     cfg, counts = data["config"], data["counts"]
     index = cfg.get("index", {})
@@ -120,6 +133,11 @@ def render_markdown(data: dict[str, Any], chart_name: str = "report.png") -> str
             [[t, str(v["n"]), str(v["correct"]), fmt(v["accuracy"])] for t, v in data["answers"]["per_type"].items()],
         ),
         "For `unanswerable` the accuracy is the share of correct abstentions.",
+        "## Answerers side by side",
+        answerers_table(data),
+        "The learned answerer's ranker was trained on labelled questions that include the bundled eval set, so its "
+        "row here is close to a training fit; its cross-validated figures (one document held out at a time) are in "
+        "`eval/training-report.md`.",
         "## Calibration (threshold sweep of the full pipeline)",
         _calibration_table(data["calibration"]),
         "## Misses",

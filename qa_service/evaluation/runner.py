@@ -81,8 +81,12 @@ def run_eval(
     modes: Sequence[str] = MODES,
     progress: Progress | None = None,
     questions_file: Path | None = None,
+    compare: Sequence[str] = ("rules", "learned"),
 ) -> dict[str, Any]:
-    """Evaluate ``service`` (a QAService) on ``questions``; returns the report data dict."""
+    """Evaluate ``service`` (a QAService) on ``questions``; returns the report data dict.
+
+    ``compare``: answerers run side by side on the same questions (answer, abstention and citation figures each).
+    """
     from qa_service.service import QAService
 
     if not questions:
@@ -111,9 +115,32 @@ def run_eval(
     data["abstention"] = m.abstention_scores([not r["ask"].found for r in rows], [not q.answerable for q in questions])
     data["citation"] = _citation_block(questions, [r["ask"] for r in rows])
     data["calibration"] = _calibration(questions, [r["twin"] for r in rows], service.settings.abstain_threshold)
+    data["answerers"] = _answerers(service, questions, top_k, compare)
     data["headline"] = _headline(data, modes)
     data["questions"] = [_question_row(q, r, qrels.get(q.id, {}), modes) for q, r in zip(questions, rows, strict=True)]
     return data
+
+
+def _answerers(service, questions: Sequence[Question], top_k: int, names: Sequence[str]) -> dict[str, Any]:
+    """Answer, abstention and citation figures of each answerer in ``names`` on the same questions."""
+    out: dict[str, Any] = {}
+    for name in names:
+        responses, ms = [], []
+        for q in questions:
+            t0 = time.perf_counter()
+            try:
+                responses.append(service.ask(q.question, top_k=top_k, answerer=name))
+            except QAError:
+                responses.append(_failed(q.question))
+            ms.append((time.perf_counter() - t0) * 1000)
+        answers = _answer_block(questions, responses)
+        answers["latency_ms"] = m.percentiles(ms)
+        out[name] = {
+            "answers": answers,
+            "abstention": m.abstention_scores([not r.found for r in responses], [not q.answerable for q in questions]),
+            "citation": _citation_block(questions, responses),
+        }
+    return out
 
 
 # -- running ---------------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from qa_service.answering.ranker import Calibrator, Ranker, Scorer
 from qa_service.evaluation import metrics as m
 from qa_service.evaluation.dataset import Question
 
+LOGREG_C = 0.3  # regularisation of the logistic scorer (chosen by the cross-validation in the training report)
+LOGREG_WEIGHT = "balanced"
 MAX_SHORT = 10  # extra tokens a short answer may have beyond twice the gold answer's
 
 
@@ -107,7 +109,7 @@ def fit_scorer(kind: str, examples: Sequence[Example], seed: int = 0) -> Scorer:
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
         scale[scale < 1e-6] = 1.0
-        model = LogisticRegression(C=0.3, class_weight="balanced", max_iter=3000)
+        model = LogisticRegression(C=LOGREG_C, class_weight=LOGREG_WEIGHT, max_iter=3000)
         model.fit((x - mean) / scale, y)
         return Scorer("logreg", mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
     import lightgbm

@@ -52,8 +52,10 @@ def write_training_report(folder: Path, ranker, results: dict[str, Any], others:
     sets = sorted({r["set"] for r in rows})
     side = {}
     for name in [None, *sets]:
+
         def sel(r, n=name):
             return r["answerable"] and (n is None or r["set"] == n)
+
         side[name or "all"] = {
             "answerable": sum(1 for r in rows if sel(r)),
             "learned (cross-validated)": _share(rows, "learned_right", sel),
@@ -63,7 +65,7 @@ def write_training_report(folder: Path, ranker, results: dict[str, Any], others:
     unanswerable = [r for r in rows if not r["answerable"]]
     side["rules abstention recall"] = _share(unanswerable, "rules_right") if unanswerable else None
     data = {"kept": kept, "threshold": ranker.threshold, "examples": report["examples"],
-            "cross_validated": report["cross_validated"], "side_by_side": side}  # fmt: skip
+            "cross_validated": report["cross_validated"], "side_by_side": side, "questions": rows}  # fmt: skip
     ranker.report["side_by_side"] = side
     json_path = folder / "training-report.json"
     json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")

@@ -20,7 +20,7 @@ from qa_service.facts.entities import find_entities
 from qa_service.facts.measures import find_area, find_percent, find_population
 from qa_service.facts.money import find_money
 from qa_service.facts.tables import cell_facts, table_chunk_ids
-from qa_service.records import FACT_KINDS, Chunk, Document, Fact
+from qa_service.records import FACT_KINDS, NOT_CONTENT_KINDS, Chunk, Document, Fact
 from qa_service.text.aliases import AliasTable, mine_aliases
 from qa_service.text.numbers import find_numbers
 
@@ -103,14 +103,40 @@ class _ChunkFinder:
         return self._text[first].chunk_id if first < before else None
 
 
+class _NotContent:
+    """The spans of a document that are not content (reference lists, front matter: ``doc.regions``)."""
+
+    def __init__(self, doc: Document) -> None:
+        spans = sorted((r.start, r.end) for r in doc.regions if r.kind in NOT_CONTENT_KINDS)
+        self._starts = [s for s, _ in spans]
+        self._reach = list(itertools.accumulate((e for _, e in spans), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a not-content span."""
+        i = bisect.bisect_left(self._starts, end)  # the spans starting before ``end``
+        return i > 0 and self._reach[i - 1] > start
+
+
 def extract_facts(doc: Document, chunks: Sequence[Chunk], aliases: AliasTable | None = None) -> list[Fact]:
     """All facts of ``doc``: text facts tied to the first text chunk holding them, plus one fact per table
-    cell tied to the table's chunk. Without ``aliases`` the table is mined from the document alone."""
+    cell tied to the table's chunk. Without ``aliases`` the table is mined from the document alone.
+
+    Nothing in a reference list or front matter is a fact: the years, volumes and page numbers of citations
+    are no figures of the document, and facts are what answers are read from. Those spans stay in the
+    document and in their (not-evidence) chunks, viewable and citable.
+    """
     aliases = aliases if aliases is not None else mine_aliases([doc.text])
     finder = _ChunkFinder([c for c in chunks if c.doc_id == doc.doc_id])
-    facts = [_fact(f, doc.text, 0, doc.doc_id, finder.find(f.start, f.end)) for f in find_all(doc.text, aliases)]
+    skip = _NotContent(doc)
+    facts = [
+        _fact(f, doc.text, 0, doc.doc_id, finder.find(f.start, f.end))
+        for f in find_all(doc.text, aliases)
+        if not skip.overlaps(f.start, f.end)
+    ]
     by_table = table_chunk_ids(chunks)
     for table in doc.tables:
+        if skip.overlaps(table.start, table.end):
+            continue
         chunk_id = by_table.get(table.table_id) or finder.find(table.start, table.end)
         facts += cell_facts(doc, table, chunk_id, lambda t: find_all(t, entities=False))
     return sorted(facts, key=lambda f: (f.start, f.end, f.kind))

@@ -29,6 +29,7 @@ from qa_service.index import integrity, layout
 from qa_service.index.embedding import Embedder
 from qa_service.index.evidence_units import Units
 from qa_service.index.lexical import LexicalIndex
+from qa_service.index.spans import UnitSpans, annotate_units
 from qa_service.index.vector_index import build_vector_index, load_vector_index, save_vector_index
 from qa_service.ingest import corpus_hash
 from qa_service.records import Chunk, Document, DocumentMeta, Fact, Page, Region, Section, Table
@@ -39,7 +40,7 @@ FORMAT_VERSION = 2  # 2: versioned folders, file checksums in the manifest
 # The code that shapes an index: when it changes, an index built by older code is stale.
 _PIPELINE_SOURCES = (
     "ingest", "facts", "text", "index/chunking.py", "index/evidence_units.py", "index/lexical.py", "index/store.py",
-    "index/vector_index.py",
+    "index/vector_index.py", "index/spans.py",
 )  # fmt: skip
 
 
@@ -76,6 +77,7 @@ class Index:
     dense: Any  # faiss index over chunk vectors
     units: Units
     lexical: LexicalIndex
+    spans: Any = None  # qa_service.index.spans.UnitSpans: parsed at build time; None for an index without them
 
     @property
     def tables(self) -> dict[str, Table]:
@@ -200,6 +202,7 @@ def build_index(
         (tmp / "aliases.json").write_text(json.dumps(aliases.to_dict(), ensure_ascii=False), encoding="utf-8")
         save_vector_index(dense, tmp / "chunks.faiss")
         units.save(tmp, unit_vectors)
+        annotate_units({d.doc_id: d for d in docs}, chunks, units).save(tmp / "spans.json")
         lexical.save(tmp / "bm25")
         manifest["files"] = integrity.folder_digests(tmp)
         manifest["version"] = layout.new_version_name(index_dir, integrity.content_digest(manifest["files"]))
@@ -346,6 +349,8 @@ def _read_index(folder: Path, manifest: dict[str, Any]) -> Index:
         units = Units.load(folder, len(chunks))
         current = "bm25"
         lexical = LexicalIndex.load(folder / current)
+        current = "spans.json"
+        spans = UnitSpans.load(folder / current, len(units.chunk_index)) if (folder / current).exists() else None
     except Exception as exc:  # any parser's error on a file whose checksum matched: still one clean line
         raise IndexDamagedError(
             f"{folder / current}: cannot be read ({type(exc).__name__}: {str(exc)[:120]}); rebuild the index"
@@ -359,6 +364,7 @@ def _read_index(folder: Path, manifest: dict[str, Any]) -> Index:
         dense=dense,
         units=units,
         lexical=lexical,
+        spans=spans,
     )
 
 

@@ -118,8 +118,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    from qa_service.web.limits import security_headers
+
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, 500, "internal error; the server log has the details", "internal_error")
+    response = _respond(request, 500, "internal error; the server log has the details", "internal_error")
+    # Sent by Starlette's outermost middleware, past SecurityHeaders: the headers are set here.
+    for key, value in security_headers(request.url.path):
+        response.headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -170,8 +170,18 @@ def _relative(location: bytes) -> bytes:
     return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
 
 
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The security headers of a response to ``path`` (/docs and /redoc get a CSP that allows their scripts)."""
+    csp = DOCS_CSP if path.startswith(("/docs", "/redoc")) else CSP
+    return [*SECURITY_HEADERS, (b"content-security-policy", csp.encode())]
+
+
 class SecurityHeaders:
-    """The security headers on every HTTP response, and relative redirects."""
+    """The security headers on every HTTP response, and relative redirects.
+
+    Starlette sends the response of an unhandled exception (500) from its outermost middleware, outside this
+    one: :func:`qa_service.web.errors.install_error_handlers` adds :func:`security_headers` to it.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -180,8 +190,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
-        csp = (DOCS_CSP if path.startswith(("/docs", "/redoc")) else CSP).encode()
+        wanted = security_headers(scope["path"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -190,9 +199,7 @@ class SecurityHeaders:
                     if key.lower() == b"location":
                         headers.append((b"location", _relative(value)))
                 present = {k.lower() for k, _v in headers}
-                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", csp))
+                headers += [(k, v) for k, v in wanted if k not in present]
                 message["headers"] = headers
             await send(message)
 

@@ -132,7 +132,10 @@ def source_name(doc: DocumentSummary | None, fallback: str) -> tuple[str, bool]:
 
 
 def conflict_sentence(conflict: Conflict, docs: Mapping[str, DocumentSummary]) -> str:
-    """'The 2007 slides say 39 project teams; the 2009 paper says 43 project teams.'"""
+    """'The 2007 slides say 39 project teams; the 2009 paper says 43 project teams.': the core's sentence
+    (qa_service.answering.conflicts words it the same way), else one made from ``docs``."""
+    if conflict.sentence:
+        return conflict.sentence
     names = [source_name(docs.get(s.fact.citation.doc_id), s.fact.citation.doc_id) for s in conflict.sides]
     taken = [n for n, _ in names]
     parts = []

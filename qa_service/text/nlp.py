@@ -41,3 +41,17 @@ def parse(text: str) -> Any:
 def parse_many(texts: list[str], batch_size: int = 64) -> list[Any]:
     """Parsed Docs of ``texts``, batched."""
     return list(nlp().pipe(texts, batch_size=batch_size))
+
+
+def noun_lemma(token) -> str:
+    """A noun's lemma; spaCy tags some plurals as verbs ("cities" -> "citie"), so plurals get a plain rule too."""
+    word = token.text.lower()
+    lemma = token.lemma_.lower() if token.pos_ in ("NOUN", "PROPN") else word
+    if lemma == word:
+        if word.endswith("ies") and len(word) > 4:
+            return word[:-3] + "y"
+        if word.endswith(("sses", "ches", "shes", "xes")):
+            return word[:-2]
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+            return word[:-1]
+    return lemma

@@ -41,9 +41,9 @@ def _trim(tokens) -> tuple[int, int] | None:
 
 
 def _head_lemma(tok) -> str:
-    from qa_service.answering.analysis import _lemma
+    from qa_service.text.nlp import noun_lemma
 
-    return _lemma(tok)
+    return noun_lemma(tok)
 
 
 def spans_of(doc, base: int) -> list[Span]:
@@ -111,9 +111,20 @@ class UnitSpans:
 
 def annotate(texts: Sequence[str], starts: Sequence[int], batch_size: int = 64) -> UnitSpans:
     """Parse every unit text (spaCy, batched) and keep its spans."""
-    from qa_service.answering.nlp import nlp
+    from qa_service.text.nlp import nlp
 
     pipeline = nlp()
     by_unit = [spans_of(doc, int(base)) for doc, base in zip(pipeline.pipe(texts, batch_size=batch_size), starts,
                                                              strict=True)]  # fmt: skip
     return UnitSpans(by_unit)
+
+
+def annotate_units(documents, chunks, units) -> UnitSpans:
+    """The spans of every evidence unit of an index being built (``documents`` by id)."""
+    texts, starts = [], []
+    for u in range(len(units.chunk_index)):
+        doc = documents[chunks[int(units.chunk_index[u])].doc_id]
+        s, e = int(units.start[u]), int(units.end[u])
+        texts.append(doc.text[s:e])
+        starts.append(s)
+    return annotate(texts, starts)
