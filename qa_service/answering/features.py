@@ -267,6 +267,12 @@ def _prep_match(a: QuestionAnalysis, view: SentenceView, cand: Candidate) -> flo
     return 1.0 if re.search(rf"\b{prep}\s+(?:the\s+)?$", before) else 0.0
 
 
+@lru_cache(maxsize=65536)
+def _numbers(text: str) -> frozenset[float]:
+    return frozenset(numbers_in(text))
+
+
+@lru_cache(maxsize=65536)
 def _form(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower().replace(",", "")))
 
@@ -280,7 +286,7 @@ def _agrees(text: str, other: str | None) -> float:
         return 0.0
     if a == b or (len(a) >= 3 and f" {a} " in f" {b} ") or (len(b) >= 3 and f" {b} " in f" {a} "):
         return 1.0
-    na, nb = set(numbers_in(text)), set(numbers_in(other))
+    na, nb = _numbers(text), _numbers(other)
     return 0.5 if na and na & nb else 0.0
 
 
