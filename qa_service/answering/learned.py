@@ -220,7 +220,10 @@ class LearnedAnswerer:
         else:
             conf, text, lead = 0.0, None, None
         conf = round(conf, 3)
-        found = text is not None and conf >= settings.abstain_threshold
+        # The threshold chosen on held-out folds, unless QA_ABSTAIN_THRESHOLD is set (an operator's choice wins).
+        explicit = "abstain_threshold" in settings.model_fields_set
+        threshold = settings.abstain_threshold if explicit else self.ranker.threshold
+        found = text is not None and conf >= threshold
         level = "not_found" if not found else "confident" if conf >= settings.confident_threshold else "tentative"
         answer_type = "none"
         supporting = []
