@@ -55,3 +55,7 @@ class UploadRejectedError(QAError):
     def __init__(self, message: str, status: int = 422) -> None:
         super().__init__(message)
         self.status = status
+
+
+class NLPModelMissing(QAError):
+    """The spaCy model package the learned answerer parses with is not installed."""

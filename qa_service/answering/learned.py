@@ -9,7 +9,7 @@ probability of being right is below the threshold chosen on held-out folds.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -252,7 +252,7 @@ class LearnedAnswerer:
             message = TENTATIVE
         for c in conflicts:
             supporting += [ctx.index_fact(s.fact.fact_id) for s in c.sides[1:]]
-        lead_unit = _lead_unit(lead) if lead is not None else None
+        lead_unit = lead.unit if lead is not None else None
         passages = rules._passages(ctx, prep.result.hits, top_k, lead_unit)
         timings["answer"] = round((time.perf_counter() - t) * 1000 - sum(prep.result.timings.values()), 3)
         timings["total"] = round((time.perf_counter() - started) * 1000, 3)
@@ -278,10 +278,6 @@ def _answer_type(c: Candidate) -> str:
     if c.source.startswith("sentence"):
         return "explanation"
     return c.kind
-
-
-def _lead_unit(c: Candidate) -> ScoredUnit:
-    return replace(c.unit)
 
 
 __all__ = ["CAUSE", "NOT_FOUND", "LearnedAnswerer", "Prepared", "choose", "prepare"]

@@ -141,8 +141,6 @@ def decide(ex: Example, scorer: Scorer) -> dict[str, Any]:
 
     lead = ex.prep.candidates[picks[0][1]]
     first = lead.unit
-    from qa_service.answering.candidates import unit_text  # noqa: F401  (kept for symmetry with serving)
-
     right = is_correct(ex.question, True, text)
     strict = right and (ex.question.type == "explanation" or is_short(text, ex.question.answer))
     return {"answer": text, "z": z, "right": bool(right), "strict": bool(strict), "first_evidence": first,

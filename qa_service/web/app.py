@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from qa_service import __version__
 from qa_service.config import Settings, get_settings
-from qa_service.errors import IndexDamagedError, IndexMismatchError, IndexMissingError
+from qa_service.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, NLPModelMissing
 from qa_service.service import QAService
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,14 @@ def create_app(service: QAService | None = None, settings: Settings | None = Non
         if app.state.service is None:  # a service passed in (tests) is never swapped
             try:
                 app.state.service = await run_in_threadpool(QAService.open, config)
+                await run_in_threadpool(app.state.service.warm_up)  # parse models load now, not on the first ask
             except IndexDamagedError as exc:
                 if config.repair_index:
                     repair(app, config, exc)  # 503 until the rebuilt index is served
                 else:
                     log.error("no usable index: %s", exc)
                     app.state.service_error = exc
-            except (IndexMissingError, IndexMismatchError) as exc:
+            except (IndexMissingError, IndexMismatchError, NLPModelMissing) as exc:
                 # Keep serving so /healthz and every route answer 503 with what to run.
                 log.error("no usable index: %s", exc)
                 app.state.service_error = exc
