@@ -70,8 +70,11 @@ def load_bins(paths: list[Path]) -> list[Bin]:
 
 
 def calibration_files(ranker_file: Path | None) -> list[Path]:
-    """Where a calibration table is looked for: the ranker's file, then the last evaluation report."""
-    return [Path(ranker_file) if ranker_file else DEFAULT_RANKER_FILE, EVAL_REPORT]
+    """Where a calibration table is looked for: the shipped ranker's file, then the last evaluation report; a ranker
+    file set by the operator alone."""
+    if ranker_file:  # a ranker chosen by the operator: its own table or none, never another run's
+        return [Path(ranker_file)]
+    return [DEFAULT_RANKER_FILE, EVAL_REPORT]
 
 
 def accuracy_between(bins: list[Bin], low: float, high: float) -> tuple[float, int] | None:
