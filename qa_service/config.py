@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     confident_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="Confidence at or above which an answer is shown as confident, not tentative."
     )
-    answerer: str = Field("learned", description="'learned' (the trained candidate ranker) or 'rules' (the hand-written rules).")
+    answerer: str = Field(
+        "learned", description="'learned' (the trained candidate ranker) or 'rules' (the hand-written rules)."
+    )
     ranker_file: Path | None = Field(
         None, description="Trained ranker (JSON) to load; default: the one shipped in qa_service/answering/model/."
     )

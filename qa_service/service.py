@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from qa_service.answering.conflicts import source_name
 from qa_service.answering.tables import PreparedTable
 from qa_service.config import Settings, get_settings
 from qa_service.errors import IndexMissingError, InvalidQueryError, UnknownDocumentError
@@ -54,7 +55,7 @@ from qa_service.schemas import (
     confidence_level,
 )
 
-__all__ = ["QAService", "default_index_dir", "ensure_index", "make_embedder", "read_manifest"]
+__all__ = ["QAService", "default_index_dir", "ensure_index", "make_embedder", "read_manifest", "source_name"]
 
 
 def ensure_index(

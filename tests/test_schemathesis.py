@@ -30,9 +30,7 @@ def app(fixture_service):
 
 # Uploads change the corpus and are off by default; tests/test_uploads.py covers their status codes one by one, and
 # tests/test_api.py the document list.
-@schema.exclude(path_regex=r"^/api/documents$").exclude(
-    path_regex=r"^/api/documents/\{doc_id\}$"
-).parametrize()
+@schema.exclude(path_regex=r"^/api/documents$").exclude(path_regex=r"^/api/documents/\{doc_id\}$").parametrize()
 @settings(max_examples=25, deadline=None)
 def test_api_conforms_to_its_schema(case, app):
     case.call_and_validate(app=app, excluded_checks=NOT_EXPRESSIBLE)

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qa_service.answering.question_types import WHY, QuestionType, classify
+from qa_service.answering.rules import _asked_ordinals
 from qa_service.index.lexical import analyze
 from qa_service.text.nlp import noun_lemma as _lemma
 from qa_service.text.numbers import YEAR
 
 KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
-_ORDINAL = re.compile(
-    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\b", re.I
-)
 # A year constrains the question only when the question says so: "in 2009", "as of 2024", "by 2030".
 _YEAR_CONSTRAINT = re.compile(
     r"\b(?:in|as of|during|by|since|from|until|till|before|after|between|through|for|of|to|and|around|circa)\s+"
@@ -229,20 +227,9 @@ def analyse(question: str) -> QuestionAnalysis:
         terms=frozenset(analyze(question)),
         main_terms=_main_terms(question),
         years=constraint_years(question),
-        ordinals=frozenset(m.group(1).lower() for m in _ORDINAL.finditer(question) if _names_something(question, m.end())),
+        ordinals=_asked_ordinals(question),
         names=_names(doc, question) if doc is not None else (),
         parts=parts,
         why=bool(WHY.search(question)) or question.lower().lstrip().startswith(("how did", "how does", "how do", "how was", "how were", "how can")),
         korean=korean,
     )  # fmt: skip
-
-
-def _names_something(text: str, pos: int) -> bool:
-    after = text[pos : pos + 40].lstrip()
-    return after[:1].isupper() or bool(
-        re.match(
-            r"(?:national |five-year |ten-year )?(?:plan|program|programme|phase|round|stage|period|project)s?\b",
-            after,
-            re.I,
-        )
-    )

@@ -17,6 +17,7 @@ import numpy as np
 from qa_service.answering.analysis import Part, QuestionAnalysis
 from qa_service.answering.candidates import Candidate
 from qa_service.answering.context import AnswerContext
+from qa_service.answering.rules import _ORDINAL, _specific_terms
 from qa_service.index.lexical import analyze
 from qa_service.text.numbers import YEAR, numbers_in
 
@@ -34,9 +35,6 @@ CAUSE = re.compile(
     re.I,
 )
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'&-]*|\d[\d,.]*")
-_ORDINAL = re.compile(
-    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\b", re.I
-)
 NUMERIC = (
     "u_score", "u_cosine", "u_coverage", "u_rank", "u_rel", "p_rank", "u_len", "c_len", "c_len_ratio", "c_numeric",
     "c_value_in_q", "c_in_q", "focus_match", "focus_in_cand", "focus_near", "focus_in_sentence", "q_near",
@@ -80,17 +78,10 @@ class QuestionContext:
     rules_span: tuple[int, int] | None = None  # the evidence sentence the rules read it from
 
 
-def specific_terms(question: str) -> list[str]:
-    """Names and numbers in the question (not its first word): the terms an answer must be about."""
-    words = re.findall(r"[A-Za-z][\w&.-]*|\d[\d,.]*", question)
-    out = [w for i, w in enumerate(words) if (i > 0 and w[0].isupper()) or w[0].isdigit()]
-    return [t for w in out for t in analyze(w)]
-
-
 def question_context(
     ctx: AnswerContext, analysis: QuestionAnalysis, top, scoped: bool, lead_chunk: int | None
 ) -> QuestionContext:
-    specific = ctx.retriever.normalise_terms(specific_terms(analysis.text))
+    specific = ctx.retriever.normalise_terms(_specific_terms(analysis.text))
     lexical = ctx.index.lexical
     top_idf = max((lexical.idf(t) for t in specific if lexical.known(t)), default=1.0) or 1.0
     weight = {t: lexical.idf(t) if lexical.known(t) else top_idf for t in specific}

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from qa_service.errors import InvalidQueryError, UnknownDocumentError
 from qa_service.schemas import MAX_QUESTION_CHARS, AskResponse, Conflict, DocumentSummary, FactOut, Passage
+from qa_service.service import source_name  # one wording of a source for the core's messages and the page
 
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
 # A run of Korean: Hangul words and what sits between them (spaces, digits, punctuation), no Latin letters.
@@ -116,19 +117,6 @@ def passage_views(
 
 
 # -- conflicts ---------------------------------------------------------------------------------------------
-_KIND_NOUNS = (("slides", "slides"), ("presentation", "slides"), ("paper", "paper"), ("article", "paper"),
-               ("thesis", "thesis"), ("report", "report"), ("book", "book"), ("summary", "report"))  # fmt: skip
-
-
-def source_name(doc: DocumentSummary | None, fallback: str) -> tuple[str, bool]:
-    """('the 2009 paper', singular?) from a document's year and kind; its title when the kind says nothing."""
-    if doc is None:
-        return fallback, True
-    kind = (doc.kind or "").lower()
-    noun = next((n for word, n in _KIND_NOUNS if word in kind), None)
-    if noun is None:
-        return f"“{doc.title}”" + (f" ({doc.year})" if doc.year else ""), True
-    return f"the {doc.year} {noun}" if doc.year else f"the {noun}", noun != "slides"
 
 
 def conflict_sentence(conflict: Conflict, docs: Mapping[str, DocumentSummary]) -> str:
