@@ -152,7 +152,7 @@ class QAService:
             from qa_service.text.nlp import nlp
 
             nlp()
-            _ = self.learned_answerer
+            self.learned_answerer.warm_up(self)
 
     @property
     def learned_answerer(self):

@@ -135,6 +135,8 @@ def test_small_group_of_people_is_a_count() -> None:
         ("A survey was done in the early 2012.", "early 2012", "2012", "2012"),
         ("It peaked during the first half of 2009.", "first half of 2009", "2009-01", "2009-06"),
         ("2011년 4월 7일 접수", "2011년 4월 7일", "2011-04-07", "2011-04-07"),
+        ("MEXT started its initiative in FY2002 as a parallel programme.", "FY2002", "2002", "2002"),
+        ("The FY 2010 budget fell.", "FY 2010", "2010", "2010"),
     ],
 )
 def test_date(text: str, surface: str, start: str, end: str) -> None:
@@ -165,6 +167,8 @@ def test_date(text: str, surface: str, start: str, end: str) -> None:
         ("Since the early 2000s, firms moved.", "early 2000s", "2000", "2003"),
         ("by the mid-1990s", "mid-1990s", "1994", "1996"),
         ("in the 1970s", "1970s", "1970", "1979"),
+        ("Direct budget FY2001–FY2010, all regions", "FY2001–FY2010", "2001", "2010"),
+        ("over FY 2014-16 it fell", "FY 2014-16", "2014", "2016"),
     ],
 )
 def test_period(text: str, surface: str, start: str, end: str) -> None:

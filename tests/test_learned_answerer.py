@@ -169,3 +169,60 @@ def test_a_missing_spacy_model_is_one_clear_error_naming_the_package(monkeypatch
     finally:
         monkeypatch.undo()
         nlp_module.nlp.cache_clear()
+
+
+def _toy_example(matrix: np.ndarray, labels: list[int]):
+    from types import SimpleNamespace
+
+    from qa_service.evaluation.training import Example
+
+    prep = SimpleNamespace(matrices=[matrix])
+    return Example(question=None, group="g", prep=prep, labels=np.asarray(labels, dtype=np.int8))
+
+
+def test_the_listwise_scorer_learns_what_ranks_within_a_question_not_across_questions():
+    """Feature 0 says which candidate of a question is right; feature 1 only says how easy the question is
+    (high for every candidate of the easy questions). A listwise scorer ranks by feature 0 and cannot use
+    feature 1, which is the same within a question."""
+    from qa_service.evaluation.training import fit_softmax
+
+    rng = np.random.default_rng(0)
+    examples = []
+    for q in range(60):
+        n = 8
+        x = np.zeros((n, len(NAMES)), dtype=np.float32)
+        x[:, 0] = rng.normal(size=n)
+        right = int(np.argmax(x[:, 0]))
+        x[:, 1] = float(q % 2)
+        examples.append(_toy_example(x, [int(i == right) for i in range(n)]))
+    scorer = fit_softmax(examples, l2=0.1)
+    assert scorer.kind == "softmax"
+    assert scorer.coef[0] > 0.5 and abs(scorer.coef[1]) < 1e-3
+    hits = [int(np.argmax(scorer.score(ex.prep.matrices[0]))) == int(np.argmax(ex.labels)) for ex in examples]
+    assert all(hits)
+
+
+def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_is_never_chosen():
+    from types import SimpleNamespace
+
+    from qa_service.answering.learned import choose
+
+    def cand(source, kind, fact=None):
+        return SimpleNamespace(source=source, kind=kind, fact=fact, doc_id="d", start=0, end=0)
+
+    cell = SimpleNamespace(kind="table_cell")
+    cands = [cand("span:NC", "entity"), cand("fact:table_cell", "count", cell), cand("fact:count", "count"),
+             cand("sentence", "explanation")]  # fmt: skip
+    m = np.zeros((4, len(NAMES)), dtype=np.float32)
+    m[0, NAMES.index("c_in_q")] = 1.0  # restates the question
+    m[1, NAMES.index("year_clash")] = 1.0  # a cell of another year
+    for i, c in enumerate(cands):
+        c.start, c.end = 10 * i, 10 * i + 5
+    part = SimpleNamespace(kind="count")
+    prep = SimpleNamespace(candidates=cands, matrices=[m],
+                           analysis=SimpleNamespace(parts=[part], years=frozenset({"1995"})))  # fmt: skip
+    # scores prefer the ruled-out candidates, then the sentence (a count question never gets a sentence)
+    picks = choose(prep, [np.asarray([4.0, 3.0, 1.0, 2.0])])
+    assert [i for _, i, _, _ in picks] == [2]
+    prep.analysis.years = frozenset()  # no year asked: the cell may answer
+    assert [i for _, i, _, _ in choose(prep, [np.asarray([4.0, 3.0, 1.0, 2.0])])] == [1]

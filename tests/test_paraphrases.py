@@ -15,15 +15,12 @@ PARAPHRASES = [
         "How many firms do Korea's 30 industrial complexes host?",
         "26,768",
     ),
-    pytest.param(
+    (
         "Given the funding delays, how much time did an RIS pilot team effectively have to work with money in hand "
         "each year?",
         "Given the funding delays, how long did an RIS pilot team effectively have to work with money in hand each "
         "year?",
         "six months",
-        # Seen with QA_ANSWERER=rules: answering/question_types.py reads "how long" as a date question and "how much
-        # time" as a duration, so the paraphrase gets "2.5 million dollars per year". Strict: passes -> remove this.
-        marks=pytest.mark.xfail(strict=True, reason="'how long' is not read as a duration (question_types.py)"),
     ),
     (
         "How many scientists and engineers did DRIA survey for its cluster plan?",

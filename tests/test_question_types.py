@@ -57,6 +57,8 @@ def test_a_what_or_which_noun_names_the_kind_of_answer():
 def test_durations_and_the_preposition_of_the_date_asked_for():
     assert classify("How much time did the teams have to spend their grants?").duration
     assert classify("How many months did the review take?").duration
+    long = classify("How long did a pilot team have money in hand each year?")
+    assert long.duration and long.answer_type == "count"  # a length of time, like "how much time"
     assert not classify("How many teams were selected?").duration
     assert classify("Since what year have governors been elected?").preposition == "since"
     assert classify("Until when did the plan run?").preposition == "until"

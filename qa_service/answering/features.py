@@ -9,6 +9,7 @@ names a document, a program or a figure.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -111,6 +112,9 @@ def question_context(
     )
 
 
+_BREAK = re.compile(r"[,;:()\t\n]|\s(?:and|but|while|whereas)\s")
+
+
 @dataclass
 class SentenceView:
     """A candidate's sentence as tokens with offsets and stems (computed once per sentence)."""
@@ -121,6 +125,9 @@ class SentenceView:
     years: frozenset[str]
     ordinals: frozenset[str]
     text: str
+    starts: list[int] = field(default_factory=list)  # of the tokens, for bisect
+    ends: list[int] = field(default_factory=list)
+    breaks: list[int] = field(default_factory=list)  # where its clauses break (document offsets)
 
 
 def sentence_view(text: str, start: int) -> SentenceView:
@@ -132,14 +139,18 @@ def sentence_view(text: str, start: int) -> SentenceView:
         years=frozenset(YEAR.findall(text)),
         ordinals=frozenset(m.group(1).lower() for m in _ORDINAL.finditer(text)),
         text=text,
+        starts=[t[0] for t in toks],
+        ends=[t[1] for t in toks],
+        breaks=[m.start() + start for m in _BREAK.finditer(text)],
     )
 
 
 def _clause_bounds(view: SentenceView, start: int, end: int) -> tuple[int, int]:
-    text, base = view.text, view.start
-    breaks = [m.start() + base for m in re.finditer(r"[,;:()\t\n]|\s(?:and|but|while|whereas)\s", text)]
-    left = max((b for b in breaks if b < start), default=base)
-    right = min((b for b in breaks if b >= end), default=base + len(text))
+    breaks = view.breaks
+    i = bisect_left(breaks, start)
+    left = breaks[i - 1] if i > 0 else view.start
+    j = bisect_left(breaks, end)
+    right = breaks[j] if j < len(breaks) else view.start + len(view.text)
     return left, right
 
 
@@ -152,17 +163,25 @@ def features(
     x = np.zeros(len(NAMES), dtype=np.float32)
     u = cand.unit
     qterms = a.terms
-    cand_tokens = [t for t in view.tokens if t[0] >= cand.start and t[1] <= cand.end]
+    tokens = view.tokens
+    first = bisect_left(view.starts, cand.start)  # tokens wholly inside the candidate: first .. last-1
+    last = first
+    while last < len(tokens) and tokens[last][1] <= cand.end:
+        last += 1
+    cand_tokens = tokens[first:last]
     cand_stems = {t[2] for t in cand_tokens if t[2]}
     focus = _stem(part.focus) if part.focus else None
     # where the question's words sit around the candidate
-    positions = [i for i, t in enumerate(view.tokens) if t[2] in qterms and not (cand.start <= t[0] < cand.end)]
-    c_first = next((i for i, t in enumerate(view.tokens) if t[0] >= cand.start), 0)
-    c_last = max((i for i, t in enumerate(view.tokens) if t[1] <= cand.end), default=c_first)
+    inside_end = bisect_left(view.starts, cand.end)
+    positions = [i for i, t in enumerate(tokens) if t[2] in qterms and not first <= i < inside_end]
+    c_first = first if first < len(tokens) else 0
+    c_last = bisect_right(view.ends, cand.end) - 1
+    if c_last < 0:
+        c_last = c_first
     dists = [min(abs(p - c_first), abs(p - c_last)) for p in positions]
     near = sum(1 for d in dists if d <= 6)
     lo, hi = _clause_bounds(view, cand.start, cand.end)
-    clause = {t[2] for t in view.tokens if lo <= t[0] < hi and t[2]} - cand_stems
+    clause = {t[2] for t in tokens[bisect_left(view.starts, lo) : bisect_left(view.starts, hi)] if t[2]} - cand_stems
     weights = {t: (1.0 if t in a.main_terms else 0.5) for t in qterms}
     wsum = sum(weights.values()) or 1.0
     focus_near = 0.0

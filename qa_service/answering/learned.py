@@ -70,7 +70,7 @@ def prepare(
                                     (("row_hit", row_hit), ("col_hit", float(found.score))),))  # fmt: skip
     top = units[0] if units else None
     qc = question_context(ctx, analysis, top, scoped, top.chunk if top else None)
-    old = rules.answer(ctx, question, top_k=top_k, filters=filters, mode=mode, result=result)
+    old = rules.answer(ctx, question, top_k=top_k, filters=filters, mode=mode, result=result, table=table or False)
     if old.answer:
         qc.rules_answer = old.answer
         ev = old.passages[0].evidence if old.passages else None
@@ -110,6 +110,7 @@ def featurize(ctx: AnswerContext, spans: UnitSpans | None, prep: Prepared) -> li
 
 
 MAX_WORD_VECTORS = 50_000
+WARM_HEADS = 3_000  # head nouns embedded at start-up (about a second on 2 cores)
 
 
 def _norm(text: str) -> str:
@@ -134,8 +135,12 @@ def head_similarities(ctx: AnswerContext, memo: dict, focus: str | None, heads: 
 
 
 def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, float, float]]:
-    """Per part: (part, index of the best candidate, its score, the runner-up's score); parts share no candidate."""
-    taken: set[int] = set()
+    """Per part: (part, index of the best candidate, its score, the runner-up's score); parts share no candidate.
+
+    Never chosen: a candidate made only of the question's own words (it restates the question), and a table
+    cell whose row or column is another year than the one the question asks for (a table says which year each
+    cell is, so that cell is known not to answer)."""
+    taken: set[int] = set(_ruled_out(prep))
     spans: list[tuple[str, int, int]] = []
     out = []
     cands = prep.candidates
@@ -147,7 +152,9 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
     for part, s in zip(prep.analysis.parts, scores, strict=True):
         if len(s) == 0:
             continue
-        order = [int(i) for i in np.argsort(-s) if int(i) not in taken and not overlaps(int(i))]
+        figure = part.kind in FIGURE_KINDS  # asks for a figure or a date: a short answer, never a sentence
+        order = [int(i) for i in np.argsort(-s) if int(i) not in taken and not overlaps(int(i))
+                 and not (figure and cands[int(i)].kind == "explanation")]  # fmt: skip
         if not order:
             continue
         best = order[0]
@@ -158,8 +165,40 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
     return out
 
 
+FIGURE_KINDS = frozenset({"money", "count", "percent", "area", "population", "date"})
+
+
+def _ruled_out(prep: Prepared) -> list[int]:
+    if not prep.matrices or prep.matrices[0].shape[1] <= 1:
+        return []
+    from qa_service.answering.features import NAMES
+
+    m = prep.matrices[0]
+    clash, in_q = m[:, NAMES.index("year_clash")], m[:, NAMES.index("c_in_q")]
+    years = bool(prep.analysis.years)
+
+    def table(c: Candidate) -> bool:
+        return c.source == "table" or (c.fact is not None and c.fact.kind == "table_cell")
+
+    return [i for i, c in enumerate(prep.candidates) if in_q[i] >= 1.0 or (years and clash[i] > 0 and table(c))]
+
+
+def top_share(scores: list[np.ndarray], picks: list[tuple[Part, int, float, float]], kind: str) -> float:
+    """The softmax share of each part's chosen candidate among that part's candidates (the least over parts):
+    near 1 when one candidate stands out, near 1/n when many score alike."""
+    shares = []
+    for n, (_, i, _, _) in enumerate(picks):
+        s = np.asarray(scores[n], dtype=np.float64)
+        if kind in ("logreg", "lightgbm"):  # probabilities: back to log-odds
+            p = np.clip(s, 1e-9, 1 - 1e-9)
+            s = np.log(p / (1 - p))
+        z = s - s.max()
+        shares.append(float(np.exp(z[i]) / np.exp(z).sum()))
+    return min(shares, default=0.0)
+
+
 def confidence_vector(
-    prep: Prepared, picks: list[tuple[Part, int, float, float]], matrix_kind_match: float
+    prep: Prepared, picks: list[tuple[Part, int, float, float]], matrix_kind_match: float, share: float = 0.0
 ) -> np.ndarray:
     """The signals the calibrator reads (``CONFIDENCE_FEATURES`` order): the scores, how much of the question the
     corpus and the answer's sentence speak to, and whether the years agree."""
@@ -177,7 +216,7 @@ def confidence_vector(
               "top_coverage": qc.top_coverage, "kind_match": matrix_kind_match,
               "names_in_sentence": col("names_in_sentence"), "names_in_passage": col("names_in_passage"),
               "year_agree": col("year_agree"), "year_clash": col("year_clash"), "focus_sim": col("focus_sim"),
-              "n_years": float(len(prep.analysis.years))}  # fmt: skip
+              "n_years": float(len(prep.analysis.years)), "share": share}  # fmt: skip
     return np.asarray([values[k] for k in CONFIDENCE_FEATURES], dtype=np.float64)
 
 
@@ -202,6 +241,22 @@ class LearnedAnswerer:
         self.ranker = ranker
         self.spans = spans
 
+    def warm_up(self, ctx: AnswerContext, limit: int = WARM_HEADS) -> None:
+        """Embed the corpus' most frequent head nouns once, so that the first questions do not wait for them."""
+        if self.spans is None:
+            return
+        counts: dict[str, int] = {}
+        for row in self.spans.by_unit:
+            for span in row:
+                if span.head:
+                    counts[span.head] = counts.get(span.head, 0) + 1
+        words = sorted(counts, key=lambda w: -counts[w])[:limit]
+        vecs = self.spans.memo.setdefault("word_vecs", {})
+        missing = [w for w in words if w not in vecs]
+        if missing:
+            for word, vec in zip(missing, ctx.retriever.embedder.encode(missing, batch_size=256), strict=True):
+                vecs[word] = np.asarray(vec, dtype=np.float32)
+
     def answer(
         self, ctx: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
         started: float | None = None, scoped: bool = False,
@@ -214,7 +269,8 @@ class LearnedAnswerer:
         picks = choose(prep, scores)
         settings = ctx.settings
         if picks:
-            conf = self.ranker.confidence(confidence_vector(prep, picks, kind_match_of(prep, picks)))
+            share = top_share(scores, picks, self.ranker.scorer.kind)
+            conf = self.ranker.confidence(confidence_vector(prep, picks, kind_match_of(prep, picks), share))
             text = joined_answer(prep, picks)
             lead = prep.candidates[picks[0][1]]
         else:

@@ -26,7 +26,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     # "How many teams won support?" counts teams ("won" is a verb here); "how many dollars" is money.
     (
         "count",
-        r"^(?:(?!how much).)*\bhow many\b(?!\s+(?:dollars|won|usd|krw|euros?|people|residents|inhabitants)\b)|\bhow much time\b",
+        r"^(?:(?!how much).)*\bhow many\b(?!\s+(?:dollars|won|usd|krw|euros?|people|residents|inhabitants)\b)|\bhow much time\b|"
+        r"\bhow long\b",
     ),
     (
         "money",
@@ -40,7 +41,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     (
         "date",
         r"^\s*when\b|\b(what|which|in what) (year|month|date|period|decade|years)\b|\bsince when\b|"
-        r"\bhow long\b|\bwhen (was|were|did|does|is|had)\b|\b(began|begin|start|started|completed|launched|"
+        r"\bwhen (was|were|did|does|is|had)\b|\b(began|begin|start|started|completed|launched|"
         r"founded|established|created)\b.*\bwhen\b",
     ),
     (
@@ -112,7 +113,7 @@ def classify(question: str) -> QuestionType:
             if match and match.start() < first:
                 entity_type, first = etype, match.start()
     per_year = bool(re.search(r"\b(per|a|each|every) year\b|\bannual(ly)?\b|\byearly\b|\bper annum\b", q))
-    duration = bool(re.search(r"\bhow much time\b|\bhow many (?:years|months|weeks|days)\b", q))
+    duration = bool(re.search(r"\bhow much time\b|\bhow long\b|\bhow many (?:years|months|weeks|days)\b", q))
     lead = re.match(r"^\s*(since|until|by|from)\s+(?:when|what|which)\b", q)
     return QuestionType(answer_type, entity_type, per_year, korean, noun, duration, lead.group(1) if lead else None)
 

@@ -1,9 +1,11 @@
 """The learned candidate scorer and its calibrated confidence, saved as one small JSON file.
 
 - The scorer gives each (question part, candidate) a score; the best candidate of each part is the answer.
-  It is gradient boosting (LightGBM, saved in its own text format inside the JSON) or logistic regression
-  (coefficients in the JSON): ``qa-service train`` fits both, keeps the one with the better cross-validated
-  answer accuracy, and writes which one it kept.
+  It is a linear listwise model ("softmax": a conditional logit, trained so that the right candidates of
+  each question take the most of a softmax over that question's candidates), a pointwise logistic
+  regression (both as coefficients in the JSON), or gradient boosting (LightGBM, saved in its own text
+  format inside the JSON): ``qa-service train`` fits the kinds it is asked for, keeps the one with the better
+  cross-validated decision accuracy, and writes which one it kept.
 - The confidence is the probability that the chosen answer is right: a logistic model over the top score,
   the margin to the runner-up and the question-level signals, then isotonic regression, both fitted on
   held-out folds (never on the scorer's own training fit). Below ``threshold`` (chosen on those folds) the
@@ -28,8 +30,12 @@ FORMAT = 1
 DEFAULT_FILE = Path(__file__).resolve().parent / "model" / "ranker.json"
 CONFIDENCE_FEATURES = (
     "top", "margin", "q_missing", "q_off", "top_cosine", "top_coverage", "kind_match", "names_in_sentence",
-    "names_in_passage", "year_agree", "year_clash", "focus_sim", "n_years",
+    "names_in_passage", "year_agree", "year_clash", "focus_sim", "n_years", "share",
 )  # fmt: skip
+
+
+LINEAR = ("softmax", "logreg")
+SCORER_KINDS = ("softmax", "logreg", "lightgbm", "lambdarank")
 
 
 class RankerFileError(QAError):
@@ -38,7 +44,7 @@ class RankerFileError(QAError):
 
 @dataclass
 class Scorer:
-    kind: str  # "lightgbm" (binary), "lambdarank" (LightGBM ranking) or "logreg"
+    kind: str  # "softmax" (listwise linear), "logreg" (pointwise linear), "lightgbm" or "lambdarank" (LightGBM)
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     coef: np.ndarray | None = None
@@ -49,21 +55,21 @@ class Scorer:
     def score(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0, dtype=np.float64)
-        if self.kind == "logreg":
+        if self.kind in LINEAR:
             z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-            return 1.0 / (1.0 + np.exp(-z))
+            return z if self.kind == "softmax" else 1.0 / (1.0 + np.exp(-z))
         return np.asarray(self.booster.predict(x, num_threads=1), dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
-        if self.kind == "logreg":
-            return {"kind": "logreg", "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+        if self.kind in LINEAR:
+            return {"kind": self.kind, "mean": self.mean.tolist(), "scale": self.scale.tolist(),
                     "coef": self.coef.tolist(), "intercept": float(self.intercept)}  # fmt: skip
         return {"kind": self.kind, "model": self.model_text}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scorer:
-        if data["kind"] == "logreg":
-            return cls("logreg", np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
+        if data["kind"] in LINEAR:
+            return cls(data["kind"], np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
                        float(data["intercept"]))  # fmt: skip
         import lightgbm
 

@@ -413,9 +413,10 @@ def _distinct(hits: list[Hit]) -> list[Hit]:
 
 def answer(
     service: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
-    started: float | None = None, result=None,
+    started: float | None = None, result=None, table=None,
 ) -> AskResponse:  # fmt: skip
-    """Answer ``question`` from the index behind ``service`` (``result``: a retrieval already done for it)."""
+    """Answer ``question`` from the index behind ``service`` (``result``: a retrieval already done for it;
+    ``table``: its table answer, ``(found, unit)`` or ``False`` for none, when the caller has looked already)."""
     started = started or time.perf_counter()
     if result is None:
         result = service.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
@@ -463,7 +464,9 @@ def answer(
         best = None  # the fact sits in a sentence far weaker than the best one: do not trust it
     supporting: list[Fact] = []
     lead: ScoredUnit | None = None
-    table = _table_answer(service, question, qtype, result, units) if units else None
+    if table is None:
+        table = _table_answer(service, question, qtype, result, units) if units else None
+    table = table or None
     if table is not None and (best is None or best.fact.kind == "table_cell" or table[1].score >= best.unit.score):
         found_table, lead = table
         answer_text = _table_answer_text(found_table)

@@ -21,6 +21,7 @@ def bench_service(service: QAService, queries: Sequence[str], warmup: int = 10) 
     ``wall`` is measured around the call; ``stages`` come from each response's ``timings_ms``. Queries
     the service refuses (InvalidQueryError) are counted, not timed.
     """
+    service.warm_up()  # what a server does before it listens: the parse models and the ranker are loaded
     for q in queries[:warmup]:
         for call in (service.search, service.ask):
             with contextlib.suppress(InvalidQueryError):

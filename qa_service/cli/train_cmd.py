@@ -18,17 +18,19 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Where to write the ranker (default: the shipped model file).")] = None,
     report_dir: Annotated[Path, typer.Option(help="Folder for training-report.md/.json and reliability.png.")] = ROOT / "eval",
     scorers: Annotated[str, typer.Option(help="Scorer kinds to cross-validate, comma-separated; the best is kept: "
-                                         "logreg, lightgbm, lambdarank.")] = "logreg",
+                                         "softmax, logreg, lightgbm, lambdarank.")] = "softmax",
 ) -> None:  # fmt: skip
     """Train the candidate ranker; k-fold by document, calibrated on held-out folds; writes the model and a report."""
     from qa_service.evaluation import train_and_report
 
     settings = settings_or_exit()
     kinds = [k.strip() for k in scorers.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in ("logreg", "lightgbm", "lambdarank")]
+    from qa_service.answering.ranker import SCORER_KINDS
+
+    bad = [k for k in kinds if k not in SCORER_KINDS]
     if bad or not kinds:
         err_console.print(
-            f"[red]error:[/red] unknown scorer {', '.join(bad) or '(none)'}; use logreg, lightgbm, lambdarank"
+            f"[red]error:[/red] unknown scorer {', '.join(bad) or '(none)'}; use {', '.join(SCORER_KINDS)}"
         )
         raise typer.Exit(2)
     if not sets.is_file():

@@ -1,4 +1,5 @@
-"""Dates ("March 2004", "Nov. 14, 2024", "1974") and periods ("2019-2023", "1982-91", "the late 1990s").
+"""Dates ("March 2004", "Nov. 14, 2024", "1974", "FY2006") and periods ("2019-2023", "1982-91", "the late
+1990s", "FY2001–FY2010").
 
 Structured forms are found first (ranges before the dates inside them); bare years come last, after money
 and counts had their say, and skip page ranges, phone numbers and citation years such as "(Cooke 1998)".
@@ -78,6 +79,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "apostrophe_range",
         re.compile(r"['’](?P<y1>\d\d)\.(?P<m1>\d{1,2})\s*[~\-–]\s*['’](?P<y2>\d\d)\.(?P<m2>\d{1,2})"),
     ),
+    # fiscal years: "FY2001–FY2010", "FY 2014-16", "FY2006"
+    ("fiscal_range", re.compile(rf"\bFY\s?(?P<y1>{_YEAR})\s*[-–—~]\s*(?:FY\s?)?(?P<y2>{_YEAR}|\d\d)(?![\w\-–])")),
+    ("fiscal", re.compile(rf"\bFY\s?(?P<y>{_YEAR})(?![\w\-–]|/\d)")),
     (
         "year_range",
         re.compile(
@@ -142,6 +146,12 @@ def _from_match(kind: str, m: re.Match[str], text: str) -> Found | None:
         y1 = int(g["y1"])
         y2 = _year_end(y1, g["y2"])
         return _period(start, end, str(y1), str(y2)) if y2 else None
+    if kind == "fiscal_range":
+        y1 = int(g["y1"])
+        y2 = _year_end(y1, g["y2"])
+        return _period(start, end, str(y1), str(y2)) if y2 else None
+    if kind == "fiscal":
+        return Found("date", start, end, date_start=g["y"], date_end=g["y"])
     if kind == "decade":
         lo, hi = _DECADE_PART[(g.get("part") or "").lower() or None]
         y = int(g["y"])
