@@ -208,7 +208,7 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
     from qa_service.answering.learned import choose
 
     def cand(source, kind, fact=None):
-        return SimpleNamespace(source=source, kind=kind, fact=fact, doc_id="d", start=0, end=0)
+        return SimpleNamespace(source=source, kind=kind, fact=fact, doc_id="d", start=0, end=0, text="1")
 
     cell = SimpleNamespace(kind="table_cell")
     cands = [cand("span:NC", "entity"), cand("fact:table_cell", "count", cell), cand("fact:count", "count"),
@@ -220,9 +220,19 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
         c.start, c.end = 10 * i, 10 * i + 5
     part = SimpleNamespace(kind="count")
     prep = SimpleNamespace(candidates=cands, matrices=[m],
-                           analysis=SimpleNamespace(parts=[part], years=frozenset({"1995"})))  # fmt: skip
+                           analysis=SimpleNamespace(parts=[part], years=frozenset({"1995"}), text="How many?"))  # fmt: skip
     # scores prefer the ruled-out candidates, then the sentence (a count question never gets a sentence)
     picks = choose(prep, [np.asarray([4.0, 3.0, 1.0, 2.0])])
     assert [i for _, i, _, _ in picks] == [2]
     prep.analysis.years = frozenset()  # no year asked: the cell may answer
     assert [i for _, i, _, _ in choose(prep, [np.asarray([4.0, 3.0, 1.0, 2.0])])] == [1]
+
+
+def test_an_amount_in_another_currency_than_the_one_asked_is_not_the_answer():
+    from qa_service.answering.learned import asked_currency, stated_currency
+
+    assert asked_currency("What was the 2019 budget of the cluster in euros?") == "EUR"
+    assert asked_currency("How much money did the teams receive?") is None
+    assert asked_currency("How many teams won support?") is None  # "won" is a verb here
+    assert stated_currency("US$ 30M") == "USD" and stated_currency("three to five million dollars") == "USD"
+    assert stated_currency("EUR 2.1 million") == "EUR" and stated_currency("52.3 billion") is None

@@ -147,7 +147,9 @@ def _verb(doc) -> str | None:
 
 
 def constraint_years(question: str) -> frozenset[str]:
-    """Years the question puts on its answer ("in 2009"), not those naming a source ("the 2009 paper")."""
+    """Years the question puts on its answer ("in 2009"), not those naming a source ("the 2009 paper", "Shin's
+    2009 slides"). A year after "the" or a possessive is read as naming a source: reading "the 2019 budget" as a
+    constraint too cost 0.8 points of cross-validated top-1 accuracy (2026-12-02)."""
     out = set()
     for m in _YEAR_CONSTRAINT.finditer(question):
         if not _SOURCE_AFTER.match(question[m.end() :]):
@@ -157,7 +159,7 @@ def constraint_years(question: str) -> frozenset[str]:
         if year in out or _SOURCE_AFTER.match(question[m.end() :]):
             continue
         before = question[max(0, m.start() - 12) : m.start()]
-        if re.search(r"'s\s*$|\b(?:the|a|an|shin)\s*$", before, re.I):
+        if re.search(r"'s\s*$|\b(?:the|a|an)\s*$", before, re.I):
             continue  # "the 2009 paper", "Shin's 2009 ..." read as a source, not a constraint
         if re.search(r"\d\s*[-–~]\s*$", before):
             out.add(year)

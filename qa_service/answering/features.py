@@ -43,7 +43,7 @@ NUMERIC = (
     "names_in_passage", "q_missing", "q_off", "verb_in_sentence", "row_hit", "col_hit", "prep_match",
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
-    "focus_sim", "c_repeats", "clause_idf", "window_idf",
+    "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -211,6 +211,7 @@ def features(
         "clause_overlap": sum(weights[t] for t in clause & qterms) / wsum,
         "year_agree": float(bool(a.years & view.years)),
         "year_clash": float(bool(a.years and view.years and not a.years & view.years)),
+        "year_absent": float(bool(a.years) and not a.years & passage_stems),  # the asked year is not in the passage
         "ordinal_agree": (1.0 if a.ordinals & view.ordinals else -1.0) if a.ordinals and view.ordinals else 0.0,
         "names_in_sentence": _share(qc.names_stems, view.stems),
         "names_in_passage": _share(qc.names_stems, passage_stems),

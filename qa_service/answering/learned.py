@@ -8,6 +8,7 @@ probability of being right is below the threshold chosen on held-out folds.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -152,9 +153,9 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
     for part, s in zip(prep.analysis.parts, scores, strict=True):
         if len(s) == 0:
             continue
-        figure = part.kind in FIGURE_KINDS  # asks for a figure or a date: a short answer, never a sentence
+        figure = part.kind in FIGURE_KINDS  # asks for a figure or a date: a figure or a date, never a sentence
         order = [int(i) for i in np.argsort(-s) if int(i) not in taken and not overlaps(int(i))
-                 and not (figure and cands[int(i)].kind == "explanation")]  # fmt: skip
+                 and not (figure and _not_a_figure(cands[int(i)]))]  # fmt: skip
         if not order:
             continue
         best = order[0]
@@ -166,6 +167,13 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
 
 
 FIGURE_KINDS = frozenset({"money", "count", "percent", "area", "population", "date"})
+
+
+def _not_a_figure(c: Candidate) -> bool:
+    """A sentence, or a table field with no digit in it (a row label): no answer to "how much" or "when"."""
+    if c.kind == "explanation":
+        return True
+    return (c.source == "table" or c.source == "fact:table_cell") and not any(ch.isdigit() for ch in c.text)
 
 
 def _ruled_out(prep: Prepared) -> list[int]:
@@ -180,7 +188,50 @@ def _ruled_out(prep: Prepared) -> list[int]:
     def table(c: Candidate) -> bool:
         return c.source == "table" or (c.fact is not None and c.fact.kind == "table_cell")
 
-    return [i for i, c in enumerate(prep.candidates) if in_q[i] >= 1.0 or (years and clash[i] > 0 and table(c))]
+    currency = asked_currency(prep.analysis.text)
+
+    def other_currency(c: Candidate) -> bool:
+        if not currency or c.kind != "money":
+            return False
+        fact = fact_of(c, prep.candidates)
+        unit = fact.unit if fact is not None and fact.kind == "money" and fact.unit else stated_currency(c.text)
+        return unit is not None and unit != currency
+
+    return [i for i, c in enumerate(prep.candidates)
+            if in_q[i] >= 1.0 or (years and clash[i] > 0 and table(c)) or other_currency(c)]  # fmt: skip
+
+
+_CURRENCY = {
+    "euro": "EUR",
+    "eur": "EUR",
+    "dollar": "USD",
+    "usd": "USD",
+    "yen": "JPY",
+    "jpy": "JPY",
+    "yuan": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "krw": "KRW",
+    "gbp": "GBP",
+}  # fmt: skip ("won", "pound": other senses too)
+_CURRENCY_WORD = re.compile(r"\b(euros?|eur|dollars?|usd|yen|jpy|yuan|rmb|cny|krw|gbp)\b", re.I)
+
+
+_SYMBOL = {"$": "USD", "€": "EUR", "¥": "JPY", "₩": "KRW", "£": "GBP"}
+
+
+def stated_currency(text: str) -> str | None:
+    """The one currency an amount is written in ("US$ 30M", "five million dollars", "EUR 2 bn"), if any."""
+    found = {_SYMBOL[ch] for ch in text if ch in _SYMBOL} | {
+        _CURRENCY[m.group(1).lower().removesuffix("s")] for m in _CURRENCY_WORD.finditer(text)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def asked_currency(question: str) -> str | None:
+    """The currency a question asks its amount in ("... in euros?"), when it names exactly one."""
+    found = {_CURRENCY[m.group(1).lower().removesuffix("s")] for m in _CURRENCY_WORD.finditer(question)}
+    return found.pop() if len(found) == 1 else None
 
 
 def top_share(scores: list[np.ndarray], picks: list[tuple[Part, int, float, float]], kind: str) -> float:
@@ -216,7 +267,8 @@ def confidence_vector(
               "top_coverage": qc.top_coverage, "kind_match": matrix_kind_match,
               "names_in_sentence": col("names_in_sentence"), "names_in_passage": col("names_in_passage"),
               "year_agree": col("year_agree"), "year_clash": col("year_clash"), "focus_sim": col("focus_sim"),
-              "n_years": float(len(prep.analysis.years)), "share": share}  # fmt: skip
+              "n_years": float(len(prep.analysis.years)), "share": share,
+              "year_absent": col("year_absent")}  # fmt: skip
     return np.asarray([values[k] for k in CONFIDENCE_FEATURES], dtype=np.float64)
 
 
@@ -287,15 +339,13 @@ class LearnedAnswerer:
         if lead is not None:
             answer_type = _answer_type(lead)
             chosen = [prep.candidates[i] for _, i, _, _ in picks]
-            supporting = [c.fact for c in chosen if c.fact is not None]
-            if lead.fact is not None and len(picks) == 1 and found:
-                fact_cands = [
-                    rules.Candidate(c.fact, c.unit, float(s))
-                    for c, s in zip(prep.candidates, scores[0], strict=True)
-                    if c.fact is not None
-                ]
+            facts = [fact_of(c, prep.candidates) for c in chosen]
+            supporting = [f for f in facts if f is not None]
+            lead_fact = facts[0]
+            if lead_fact is not None and len(picks) == 1 and found:
+                fact_cands = fact_scores(prep.candidates, relevance(scores[0], self.ranker.scorer.kind))
                 fact_cands.sort(key=lambda c: -c.score)
-                best = next(c for c in fact_cands if c.fact is lead.fact)
+                best = next(c for c in fact_cands if c.fact is lead_fact)
                 conflicts = find_conflicts(best, fact_cands, ctx)
             if not supporting:
                 supporting = ctx.fact_lookup.within(lead.doc_id, lead.start, lead.end)
@@ -326,6 +376,41 @@ class LearnedAnswerer:
             conflicts=conflicts if found else [],
             timings_ms=timings,
         )
+
+
+def relevance(scores: np.ndarray, kind: str) -> np.ndarray:
+    """Scores on the 0-1 scale the conflict finder's relative windows were set on (the logistic scorer's
+    probabilities): a probability as it is; a ranking score (softmax, LambdaRank) as the logistic of its margin
+    to the best, with the best at 0.97 (a logit of 3.5), so a rival within about two logits is about as
+    relevant."""
+    if kind in ("logreg", "lightgbm") or len(scores) == 0:
+        return scores
+    return 1.0 / (1.0 + np.exp(-(scores - scores.max() + 3.5)))
+
+
+def fact_scores(candidates: list[Candidate], scores: np.ndarray) -> list:
+    """Each stored fact among the candidates with the best score of any reading of it (the fact itself, or a
+    spaCy span inside it), best first, as the conflict finder takes them."""
+    best: dict[str, tuple[float, Candidate]] = {}
+    for c, sc in zip(candidates, scores, strict=True):
+        fact = fact_of(c, candidates)
+        if fact is None:
+            continue
+        holder = c if c.fact is fact else next(o for o in candidates if o.fact is fact)
+        if fact.fact_id not in best or sc > best[fact.fact_id][0]:
+            best[fact.fact_id] = (float(sc), holder)
+    out = [rules.Candidate(h.fact, h.unit, sc) for sc, h in best.values()]
+    return sorted(out, key=lambda c: -c.score)
+
+
+def fact_of(c: Candidate, candidates: list[Candidate]):
+    """The stored fact a candidate states: its own, or the fact candidate that holds its span ("39" read by
+    spaCy inside the stored count "39 project teams"), so the answer keeps its typed fact and its conflicts."""
+    if c.fact is not None:
+        return c.fact
+    holders = [o.fact for o in candidates if o.fact is not None and o.doc_id == c.doc_id
+               and o.fact.start <= c.start and c.end <= o.fact.end]  # fmt: skip
+    return min(holders, key=lambda f: f.end - f.start, default=None)
 
 
 def _answer_type(c: Candidate) -> str:

@@ -25,7 +25,7 @@ def train(
 
     settings = settings_or_exit()
     kinds = [k.strip() for k in scorers.split(",") if k.strip()]
-    from qa_service.answering.ranker import SCORER_KINDS
+    from qa_service.evaluation import SCORER_KINDS
 
     bad = [k for k in kinds if k not in SCORER_KINDS]
     if bad or not kinds:

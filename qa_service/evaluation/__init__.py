@@ -5,6 +5,7 @@
 scoring functions. ranx and matplotlib are imported only when a run needs them.
 """
 
+from qa_service.answering.ranker import SCORER_KINDS
 from qa_service.evaluation.beir import export_beir
 from qa_service.evaluation.dataset import DatasetError, Question, load_questions
 from qa_service.evaluation.report import fmt, readme_table, update_readme, write_reports
@@ -14,6 +15,7 @@ from qa_service.evaluation.training import train_and_report
 
 __all__ = [
     "MODES",
+    "SCORER_KINDS",
     "DatasetError",
     "Question",
     "export_beir",
