@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,7 +28,8 @@ from qa_service.answering.features import (
     question_context,
     sentence_view,
 )
-from qa_service.answering.ranker import CONFIDENCE_FEATURES, Ranker
+from qa_service.answering.ranker import CONFIDENCE_FEATURES, PROBABILITY_KINDS, Ranker
+from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
 from qa_service.index.lexical import analyze
 from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
@@ -47,6 +49,11 @@ class Prepared:
     candidates: list[Candidate]
     matrices: list[np.ndarray]  # one (n_candidates, n_features) matrix per part
     qc: QuestionContext
+
+    @cached_property
+    def facts(self) -> list:
+        """Per candidate, the stored fact it states (``candidate_facts``), found once per question."""
+        return candidate_facts(self.candidates)
 
 
 def prepare(
@@ -118,19 +125,26 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().replace(",", "").split())
 
 
+def word_vectors(ctx: AnswerContext, memo: dict, words, batch_size: int = 64) -> dict[str, np.ndarray]:
+    """The memo's vectors of single words from the embedding model, after embedding those of ``words`` it lacks
+    (the memo is emptied past ``MAX_WORD_VECTORS``)."""
+    vecs = memo.setdefault("word_vecs", {})
+    missing = [w for w in words if w not in vecs]
+    if missing:
+        if len(vecs) + len(missing) > MAX_WORD_VECTORS:
+            vecs.clear()
+        encoded = ctx.retriever.embedder.encode(missing, batch_size=batch_size)
+        for word, vec in zip(missing, encoded, strict=True):
+            vecs[word] = np.asarray(vec, dtype=np.float32)
+    return vecs
+
+
 def head_similarities(ctx: AnswerContext, memo: dict, focus: str | None, heads: set[str]) -> dict[str, float]:
     """Cosine of the focus noun to each candidate's head noun ("companies" ~ "firms"), from the embedding model;
     word vectors are kept once computed (the words of one corpus are few)."""
     if not focus or not heads:
         return {}
-    vecs = memo.setdefault("word_vecs", {})
-    missing = [w for w in {focus, *heads} if w not in vecs]
-    if missing:
-        if len(vecs) + len(missing) > MAX_WORD_VECTORS:
-            vecs.clear()
-        encoded = ctx.retriever.embedder.encode(missing, batch_size=64)
-        for word, vec in zip(missing, encoded, strict=True):
-            vecs[word] = np.asarray(vec, dtype=np.float32)
+    vecs = word_vectors(ctx, memo, {focus, *heads})
     f = vecs[focus]
     return {h: float(vecs[h] @ f) for h in heads}
 
@@ -138,9 +152,10 @@ def head_similarities(ctx: AnswerContext, memo: dict, focus: str | None, heads: 
 def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, float, float]]:
     """Per part: (part, index of the best candidate, its score, the runner-up's score); parts share no candidate.
 
-    Never chosen: a candidate made only of the question's own words (it restates the question), and a table
-    cell whose row or column is another year than the one the question asks for (a table says which year each
-    cell is, so that cell is known not to answer)."""
+    Never chosen: a candidate made only of the question's own words (it restates the question); a table cell
+    whose row or column is another year than the one the question asks for (a table says which year each cell
+    is, so that cell is known not to answer); an amount in another currency than the one asked; and, for a part
+    that asks for a figure or a date, a sentence or a table field without a digit."""
     taken: set[int] = set(_ruled_out(prep))
     spans: list[tuple[str, int, int]] = []
     out = []
@@ -169,11 +184,15 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
 FIGURE_KINDS = frozenset({"money", "count", "percent", "area", "population", "date"})
 
 
+def _from_table(c: Candidate) -> bool:
+    return c.source in ("table", "fact:table_cell")
+
+
 def _not_a_figure(c: Candidate) -> bool:
     """A sentence, or a table field with no digit in it (a row label): no answer to "how much" or "when"."""
     if c.kind == "explanation":
         return True
-    return (c.source == "table" or c.source == "fact:table_cell") and not any(ch.isdigit() for ch in c.text)
+    return _from_table(c) and not any(ch.isdigit() for ch in c.text)
 
 
 def _ruled_out(prep: Prepared) -> list[int]:
@@ -185,53 +204,40 @@ def _ruled_out(prep: Prepared) -> list[int]:
     clash, in_q = m[:, NAMES.index("year_clash")], m[:, NAMES.index("c_in_q")]
     years = bool(prep.analysis.years)
 
-    def table(c: Candidate) -> bool:
-        return c.source == "table" or (c.fact is not None and c.fact.kind == "table_cell")
-
     currency = asked_currency(prep.analysis.text)
 
-    def other_currency(c: Candidate) -> bool:
+    def other_currency(i: int, c: Candidate) -> bool:
         if not currency or c.kind != "money":
             return False
-        fact = fact_of(c, prep.candidates)
+        fact = prep.facts[i]
         unit = fact.unit if fact is not None and fact.kind == "money" and fact.unit else stated_currency(c.text)
         return unit is not None and unit != currency
 
     return [i for i, c in enumerate(prep.candidates)
-            if in_q[i] >= 1.0 or (years and clash[i] > 0 and table(c)) or other_currency(c)]  # fmt: skip
+            if in_q[i] >= 1.0 or (years and clash[i] > 0 and _from_table(c)) or other_currency(i, c)]  # fmt: skip
 
 
-_CURRENCY = {
-    "euro": "EUR",
-    "eur": "EUR",
-    "dollar": "USD",
-    "usd": "USD",
-    "yen": "JPY",
-    "jpy": "JPY",
-    "yuan": "CNY",
-    "rmb": "CNY",
-    "cny": "CNY",
-    "krw": "KRW",
-    "gbp": "GBP",
-}  # fmt: skip ("won", "pound": other senses too)
-_CURRENCY_WORD = re.compile(r"\b(euros?|eur|dollars?|usd|yen|jpy|yuan|rmb|cny|krw|gbp)\b", re.I)
-
-
-_SYMBOL = {"$": "USD", "€": "EUR", "¥": "JPY", "₩": "KRW", "£": "GBP"}
+# The money extractor's currency words and symbols; "won" and "pound" are left out (other senses in questions:
+# "how many teams won", "a pound of"), and the symbols are the one-character ones ("$" inside "US$").
+_CURRENCY = {w: c for w, c in CURRENCY_WORDS.items() if w not in ("won", "pound")}
+_CURRENCY_WORD = re.compile(r"\b(" + "|".join(sorted(_CURRENCY, key=len, reverse=True)) + r")s?\b", re.I)
+_SYMBOL = {sym: c for sym, c in CURRENCY_SYMBOLS.items() if len(sym) == 1}
 
 
 def stated_currency(text: str) -> str | None:
     """The one currency an amount is written in ("US$ 30M", "five million dollars", "EUR 2 bn"), if any."""
-    found = {_SYMBOL[ch] for ch in text if ch in _SYMBOL} | {
-        _CURRENCY[m.group(1).lower().removesuffix("s")] for m in _CURRENCY_WORD.finditer(text)
-    }
+    found = {_SYMBOL[ch] for ch in text if ch in _SYMBOL} | _currency_words(text)
     return found.pop() if len(found) == 1 else None
 
 
 def asked_currency(question: str) -> str | None:
     """The currency a question asks its amount in ("... in euros?"), when it names exactly one."""
-    found = {_CURRENCY[m.group(1).lower().removesuffix("s")] for m in _CURRENCY_WORD.finditer(question)}
+    found = _currency_words(question)
     return found.pop() if len(found) == 1 else None
+
+
+def _currency_words(text: str) -> set[str]:
+    return {_CURRENCY[m.group(1).lower()] for m in _CURRENCY_WORD.finditer(text)}
 
 
 def top_share(scores: list[np.ndarray], picks: list[tuple[Part, int, float, float]], kind: str) -> float:
@@ -240,7 +246,7 @@ def top_share(scores: list[np.ndarray], picks: list[tuple[Part, int, float, floa
     shares = []
     for n, (_, i, _, _) in enumerate(picks):
         s = np.asarray(scores[n], dtype=np.float64)
-        if kind in ("logreg", "lightgbm"):  # probabilities: back to log-odds
+        if kind in PROBABILITY_KINDS:  # back to log-odds
             p = np.clip(s, 1e-9, 1 - 1e-9)
             s = np.log(p / (1 - p))
         z = s - s.max()
@@ -302,12 +308,7 @@ class LearnedAnswerer:
             for span in row:
                 if span.head:
                     counts[span.head] = counts.get(span.head, 0) + 1
-        words = sorted(counts, key=lambda w: -counts[w])[:limit]
-        vecs = self.spans.memo.setdefault("word_vecs", {})
-        missing = [w for w in words if w not in vecs]
-        if missing:
-            for word, vec in zip(missing, ctx.retriever.embedder.encode(missing, batch_size=256), strict=True):
-                vecs[word] = np.asarray(vec, dtype=np.float32)
+        word_vectors(ctx, self.spans.memo, sorted(counts, key=lambda w: -counts[w])[:limit], batch_size=256)
 
     def answer(
         self, ctx: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
@@ -338,13 +339,11 @@ class LearnedAnswerer:
         conflicts = []
         if lead is not None:
             answer_type = _answer_type(lead)
-            chosen = [prep.candidates[i] for _, i, _, _ in picks]
-            facts = [fact_of(c, prep.candidates) for c in chosen]
+            facts = [prep.facts[i] for _, i, _, _ in picks]
             supporting = [f for f in facts if f is not None]
             lead_fact = facts[0]
             if lead_fact is not None and len(picks) == 1 and found:
-                fact_cands = fact_scores(prep.candidates, relevance(scores[0], self.ranker.scorer.kind))
-                fact_cands.sort(key=lambda c: -c.score)
+                fact_cands = fact_scores(prep, relevance(scores[0], self.ranker.scorer.kind))
                 best = next(c for c in fact_cands if c.fact is lead_fact)
                 conflicts = find_conflicts(best, fact_cands, ctx)
             if not supporting:
@@ -383,38 +382,43 @@ def relevance(scores: np.ndarray, kind: str) -> np.ndarray:
     probabilities): a probability as it is; a ranking score (softmax, LambdaRank) as the logistic of its margin
     to the best, with the best at 0.97 (a logit of 3.5), so a rival within about two logits is about as
     relevant."""
-    if kind in ("logreg", "lightgbm") or len(scores) == 0:
+    if kind in PROBABILITY_KINDS or len(scores) == 0:
         return scores
     return 1.0 / (1.0 + np.exp(-(scores - scores.max() + 3.5)))
 
 
-def fact_scores(candidates: list[Candidate], scores: np.ndarray) -> list:
+def fact_scores(prep: Prepared, scores: np.ndarray) -> list:
     """Each stored fact among the candidates with the best score of any reading of it (the fact itself, or a
     spaCy span inside it), best first, as the conflict finder takes them."""
-    best: dict[str, tuple[float, Candidate]] = {}
-    for c, sc in zip(candidates, scores, strict=True):
-        fact = fact_of(c, candidates)
-        if fact is None:
-            continue
-        holder = c if c.fact is fact else next(o for o in candidates if o.fact is fact)
-        if fact.fact_id not in best or sc > best[fact.fact_id][0]:
-            best[fact.fact_id] = (float(sc), holder)
-    out = [rules.Candidate(h.fact, h.unit, sc) for sc, h in best.values()]
+    holder = {}
+    for c in prep.candidates:
+        if c.fact is not None:
+            holder.setdefault(c.fact.fact_id, c)
+    best: dict[str, float] = {}
+    for fact, sc in zip(prep.facts, scores, strict=True):
+        if fact is not None and float(sc) > best.get(fact.fact_id, -np.inf):
+            best[fact.fact_id] = float(sc)
+    out = [rules.Candidate(holder[f].fact, holder[f].unit, sc) for f, sc in best.items()]
     return sorted(out, key=lambda c: -c.score)
 
 
-def fact_of(c: Candidate, candidates: list[Candidate]):
-    """The stored fact a candidate states: its own, or the fact candidate that holds its span ("39" read by
-    spaCy inside the stored count "39 project teams"), so the answer keeps its typed fact and its conflicts."""
-    if c.fact is not None:
-        return c.fact
-    holders = [o.fact for o in candidates if o.fact is not None and o.doc_id == c.doc_id
-               and o.fact.start <= c.start and c.end <= o.fact.end]  # fmt: skip
-    return min(holders, key=lambda f: f.end - f.start, default=None)
+def candidate_facts(candidates: list[Candidate]) -> list:
+    """Per candidate, the stored fact it states: its own, or the smallest fact candidate that holds its span
+    ("39" read by spaCy inside the stored count "39 project teams"), so the answer keeps its typed fact and its
+    conflicts."""
+    held = [o.fact for o in candidates if o.fact is not None]
+    out = []
+    for c in candidates:
+        if c.fact is not None:
+            out.append(c.fact)
+            continue
+        holders = [f for f in held if f.doc_id == c.doc_id and f.start <= c.start and c.end <= f.end]
+        out.append(min(holders, key=lambda f: f.end - f.start, default=None))
+    return out
 
 
 def _answer_type(c: Candidate) -> str:
-    if c.source == "table" or c.source == "fact:table_cell":
+    if _from_table(c):
         return "table"
     if c.source.startswith("sentence"):
         return "explanation"

@@ -35,6 +35,7 @@ CONFIDENCE_FEATURES = (
 
 
 LINEAR = ("softmax", "logreg")
+PROBABILITY_KINDS = ("logreg", "lightgbm")  # scorers whose scores are probabilities (the others: ranking scores)
 SCORER_KINDS = ("softmax", "logreg", "lightgbm", "lambdarank")
 
 

@@ -112,6 +112,13 @@ def _stack(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, list[in
     return np.vstack(xs), np.concatenate(ys), groups
 
 
+def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (1 where a column is constant), to put features on one scale."""
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    return x.mean(axis=0), scale
+
+
 def fit_softmax(examples: Sequence[Example], l2: float) -> Scorer:
     """A linear listwise scorer (conditional logit): for each question part with a right candidate, maximise the
     softmax share of its right candidates among all its candidates, with an L2 penalty."""
@@ -123,9 +130,7 @@ def fit_softmax(examples: Sequence[Example], l2: float) -> Scorer:
     if not groups:
         raise ValueError("no question with a right candidate to train on")
     x = np.vstack([g[0] for g in groups]).astype(np.float64)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-6] = 1.0
+    mean, scale = _standardiser(x)
     groups = [((mat - mean) / scale, right) for mat, right in groups]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -150,9 +155,7 @@ def fit_scorer(kind: str, examples: Sequence[Example], seed: int = 0) -> Scorer:
     if kind == "logreg":
         from sklearn.linear_model import LogisticRegression
 
-        mean = x.mean(axis=0)
-        scale = x.std(axis=0)
-        scale[scale < 1e-6] = 1.0
+        mean, scale = _standardiser(x)
         model = LogisticRegression(C=LOGREG_C, class_weight=LOGREG_WEIGHT, max_iter=3000)
         model.fit((x - mean) / scale, y)
         return Scorer("logreg", mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
@@ -201,9 +204,7 @@ def _fit_calibrator(z: np.ndarray, y: np.ndarray) -> Calibrator:
     from sklearn.isotonic import IsotonicRegression
     from sklearn.linear_model import LogisticRegression
 
-    mean = z.mean(axis=0)
-    scale = z.std(axis=0)
-    scale[scale < 1e-6] = 1.0
+    mean, scale = _standardiser(z)
     if len(set(y.tolist())) < 2:
         const = float(y.mean()) if len(y) else 0.0
         return Calibrator(np.zeros(z.shape[1]), 0.0, mean, scale, np.asarray([0.0, 1.0]), np.asarray([const, const]))

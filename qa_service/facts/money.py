@@ -15,7 +15,7 @@ from qa_service.facts.base import Claims, Found
 from qa_service.text.aliases import STOPWORDS
 from qa_service.text.numbers import SCALE_WORDS, NumberSpan
 
-_SYMBOLS = {
+CURRENCY_SYMBOLS = {
     "US$": "USD",
     "U.S.$": "USD",
     "$": "USD",
@@ -31,7 +31,7 @@ _SYMBOLS = {
     "CNY": "CNY",
     "RMB": "CNY",
 }
-_WORDS = {
+CURRENCY_WORDS = {
     "dollar": "USD",
     "usd": "USD",
     "won": "KRW",
@@ -68,7 +68,7 @@ def _currency_before(text: str, n: NumberSpan) -> tuple[int, str] | None:
     if not m:
         return None
     symbol = re.sub(r"[\s\\]", "", m.group())
-    return n.start - len(m.group()), _SYMBOLS.get(symbol, "USD")
+    return n.start - len(m.group()), CURRENCY_SYMBOLS.get(symbol, "USD")
 
 
 def _per(text: str, end: int) -> str | None:
@@ -90,7 +90,7 @@ def _amount(text: str, n: NumberSpan) -> Found | None:
         return Found("money", start, end, value=value, unit=unit, per=_per(text, end))
     m = _SUFFIX.match(text, n.end)
     if m:
-        unit = _WORDS[m.group("cur").lower().rstrip("s")]
+        unit = CURRENCY_WORDS[m.group("cur").lower().rstrip("s")]
         if m.group("cur") == "won" and n.value < 1000:
             return None  # "team 3 won the prize": won amounts are large
         return Found("money", n.start, m.end(), value=n.value, unit=unit, per=_per(text, m.end()))
