@@ -49,6 +49,90 @@ def test_multi_part_questions_get_one_part_each():
     assert len(one.parts) == 1
 
 
+def test_a_lead_in_without_a_question_word_does_not_hide_the_parts():
+    a = analyse("In the first round, how many outline proposals came in and how many finalists were invited?")
+    assert [(p.kind, p.focus) for p in a.parts] == [("count", "proposal"), ("count", "finalist")]
+
+
+def test_coordinated_nouns_with_a_modifier_are_two_parts():
+    a = analyse("How many jobs and new companies is the programme credited with?")
+    assert [p.focus for p in a.parts] == ["job", "company"]
+    assert len(analyse("How many new companies did the programme create?").parts) == 1
+
+
+def test_the_parts_are_chosen_together_not_greedily():
+    """Part 0 (a count) slightly prefers the percentage part 1 needs; greedy choice would leave part 1 a far
+    worse candidate. The joint choice gives each part its own and the best total."""
+    from types import SimpleNamespace
+
+    from qa_service.answering.learned import _best_assignment
+
+    def cand(start):
+        return SimpleNamespace(doc_id="d", start=start, end=start + 3)
+
+    cands = [cand(0), cand(10), cand(20)]  # 0: "78%", 1: "1,420 firms", 2: "6%"
+    part0 = np.asarray([6.3, 5.2, 1.0])
+    part1 = np.asarray([7.7, 1.4, 2.9])
+    assert _best_assignment(cands, [(part0, [0, 1, 2]), (part1, [0, 2, 1])]) == [1, 0]
+    # overlapping candidates (one inside the other) are never both chosen
+    cands = [SimpleNamespace(doc_id="d", start=0, end=10), SimpleNamespace(doc_id="d", start=0, end=4)]
+    assert _best_assignment(cands, [(np.asarray([2.0, 1.0]), [0, 1]), (np.asarray([1.0, 2.0]), [1, 0])]) in (
+        [0, None],
+        [None, 1],
+        [1, None],
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "row", "column", "shown", "kind"),
+    [
+        ("2.7", "Jeonbuk", "Revenue (KRW trillion)", "KRW 2.7 trillion", "money"),
+        ("15.8", "Offshore Renewable Energy", "Core grant 2019/20 (£m)", "£15.8 million", "money"),
+        ("0.89", "Revenue (BRL billion)", "2010", "BRL 0.89 billion", "money"),
+        ("350", "Tongluo", "Area (ha)", "350 ha", "area"),
+        ("57", "Emilia-Romagna", "Paid out (%)", "57%", "percent"),
+        ("1,940", "Kinki", "Member firms (number)", "1,940", "count"),
+        ("Glasgow", "Offshore Renewable Energy", "Site", "Glasgow", "entity"),
+        ("9.2 bn", "Poland", "Allocation (EUR)", "9.2 bn", "count"),  # not a bare number: shown as written
+    ],
+)
+def test_a_table_cell_answer_carries_the_unit_its_label_states(value, row, column, shown, kind):
+    from qa_service.answering.candidates import cell_answer, cell_kind
+
+    assert cell_answer(value, row, column) == shown
+    assert cell_kind(shown) == kind
+
+
+def test_a_cells_year_is_read_from_its_labels_not_from_the_other_cells_of_its_row():
+    """The row "Jeonbuk 2015 16.1 640 14,400 2.7" holds a designation year (2015); the revenue cell under
+    "Revenue 2020" is the 2020 figure, so a question about 2020 agrees with it."""
+    from qa_service.answering.analysis import Part
+    from qa_service.answering.candidates import Candidate
+    from qa_service.answering.features import QuestionContext, features, sentence_view
+    from qa_service.records import Fact
+    from qa_service.retrieval.retriever import ScoredUnit
+
+    row = "Jeonbuk\t2015\t16.1\t640\t14,400\t2.7"
+    a = analyse("What revenue did the Jeonbuk zone generate in 2020?")
+    qc = QuestionContext(a, frozenset(), 0.0, 0.0, False, 1.0, 0.5, 0.5, ())
+    unit = ScoredUnit(unit=0, chunk=0, score=1.0, cosine=0.5, coverage=0.5)
+
+    def cell(column):
+        fact = Fact(fact_id="f", kind="table_cell", text="2.7", start=len(row) - 3, end=len(row), doc_id="d",
+                    row="Jeonbuk", column=column)  # fmt: skip
+        c = Candidate("fact:table_cell", "money", "KRW 2.7 trillion", "d", fact.start, fact.end, unit, 0, 1,
+                      fact=fact)  # fmt: skip
+        return features(qc, Part(a.text, "money", "revenue", a.qtype), c, sentence_view(row, 0), frozenset(), 1)
+
+    agree, clash = NAMES.index("year_agree"), NAMES.index("year_clash")
+    x = cell("Revenue 2020 (KRW trillion)")
+    assert (x[agree], x[clash]) == (1.0, 0.0)
+    x = cell("Revenue (KRW trillion)")  # the labels name no year: neither, whatever else the row holds
+    assert (x[agree], x[clash]) == (0.0, 0.0)
+    x = cell("Revenue 2019 (KRW trillion)")
+    assert (x[agree], x[clash]) == (0.0, 1.0)
+
+
 def test_lists_are_candidates_without_their_lead_in():
     text = "The capital region consists of Seoul, Gyeonggi, and Incheon."
     assert [text[a:b] for a, b in list_spans(text, 0, len(text))] == ["Seoul, Gyeonggi, and Incheon"]
@@ -229,7 +313,7 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
 
 
 def test_an_amount_in_another_currency_than_the_one_asked_is_not_the_answer():
-    from qa_service.answering.learned import asked_currency, stated_currency
+    from qa_service.answering.currency import asked_currency, stated_currency
 
     assert asked_currency("What was the 2019 budget of the cluster in euros?") == "EUR"
     assert asked_currency("How much money did the teams receive?") is None

@@ -176,23 +176,52 @@ def _names(doc, question: str) -> tuple[str, ...]:
 
 def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]:
     pieces = [p.strip(" ,?") for p in _PART_SPLIT.split(question) if p.strip(" ,?")]
-    if len(pieces) > 1 and all(_WH & set(re.findall(r"[a-z]+", p.lower())) for p in pieces):
+    if len(pieces) > 2 and not _has_wh(pieces[0]):
+        # a lead-in with no question word ("In the first round, how many ... and how many ...") belongs to the
+        # first part; the split only happens before a question word, so only the first piece can lack one
+        pieces = [f"{pieces[0]}, {pieces[1]}", *pieces[2:]]
+    if len(pieces) > 1 and all(_has_wh(p) for p in pieces):
         out = []
         for piece in pieces:
             qtype = classify(piece + "?")
             out.append(Part(piece, qtype.answer_type, _focus(parse_cached(piece)), qtype))
         return tuple(out)
-    # "How many residents and jobs ...": one wh-phrase, two coordinated nouns.
-    m = re.search(r"\bhow many ([a-z-]+) and ([a-z-]+)\b", question, re.I)
-    if m:
-        nouns = [t for t in doc if t.lower_ in (m.group(1).lower(), m.group(2).lower())]
-        if len(nouns) == 2 and all(t.pos_ in ("NOUN", "VERB", "PROPN") for t in nouns):
-            people = {"people", "resident", "inhabitant", "person", "citizen"}
-            return tuple(
-                Part(question, "population" if _lemma(t) in people else "count", _lemma(t), classify(question))
-                for t in nouns
-            )
+    # "How many residents and jobs ...", "how many jobs and new companies": one wh-phrase, coordinated nouns.
+    nouns = _coordinated_focus(doc)
+    if len(nouns) > 1:
+        people = {"people", "resident", "inhabitant", "person", "citizen"}
+        return tuple(
+            Part(question, "population" if _lemma(t) in people else "count", _lemma(t), classify(question))
+            for t in nouns
+        )
     return (Part(question, kind, focus, classify(question)),)
+
+
+def _has_wh(text: str) -> bool:
+    return bool(_WH & set(re.findall(r"[a-z]+", text.lower())))
+
+
+def _coordinated_focus(doc) -> list:
+    """The nouns coordinated right after "how many" ("how many *firms* and new *companies*"), in order; one or
+    none when the question counts one thing."""
+    tokens = list(doc)
+    for i, tok in enumerate(tokens[:-2]):
+        if tok.lower_ == "how" and tokens[i + 1].lower_ == "many":
+            head = next((t for t in tokens[i + 2 : i + 6] if t.pos_ in ("NOUN", "PROPN", "VERB") and t.tag_ != "VB"),
+                        None)  # fmt: skip
+            if head is None:
+                return []
+            conj = [c for c in head.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN", "VERB")
+                    and c.i - head.i <= 4]  # fmt: skip
+            if conj and any(t.lower_ == "and" for t in tokens[head.i + 1 : conj[0].i]):
+                return [head, conj[0]]
+            m = re.search(r"\bhow many ([a-z-]+) and ([a-z-]+)\b", doc.text, re.I)  # a tagger slip on the nouns
+            if m:
+                pair = [t for t in tokens if t.lower_ in (m.group(1).lower(), m.group(2).lower())]
+                if len(pair) == 2 and all(t.pos_ in ("NOUN", "VERB", "PROPN") for t in pair):
+                    return pair
+            return []
+    return []
 
 
 @lru_cache(maxsize=4096)

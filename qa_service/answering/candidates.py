@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from qa_service.answering.context import AnswerContext
+from qa_service.answering.currency import stated_currency
 from qa_service.index.spans import Span, UnitSpans
 from qa_service.records import Fact
 from qa_service.retrieval.retriever import ScoredUnit
@@ -53,10 +54,74 @@ def unit_text(ctx: AnswerContext, unit: int) -> str:
 def rules_text(fact: Fact, doc_text: str) -> str:
     """A fact as an answer, with its qualifiers and range ("three to five million dollars per year")."""
     if fact.kind == "table_cell":
-        return fact.text
+        return cell_answer(fact.text, fact.row, fact.column)
     from qa_service.answering.rules import _answer_text
 
     return _answer_text(fact, doc_text)
+
+
+_LABEL_UNIT = re.compile(r"\(([^()\d]{1,24})\)\s*$")  # "Revenue (KRW trillion)", "Core grant 2019/20 (£m)"
+_SCALE = {"m": "million", "mn": "million", "mio": "million", "bn": "billion", "b": "billion", "k": "thousand",
+          "tn": "trillion", "thousands": "thousand", "millions": "million", "billions": "billion"}  # fmt: skip
+_NO_UNIT = frozenset({"number", "no", "no.", "n", "count", "#"})
+_BARE = re.compile(r"[-+]?[\d.,]*\d[\d.,]*")
+
+
+def cell_answer(value: str, row: str | None, column: str | None) -> str:
+    """A table cell as an answer: a bare number takes the unit its column or row label states in brackets
+    ("2.7" under "Revenue (KRW trillion)" -> "KRW 2.7 trillion"; "15.8" under "Core grant (£m)" -> "£15.8
+    million"); anything else is shown as it is."""
+    text = " ".join(value.split())
+    if not _BARE.fullmatch(text):
+        return text
+    for label in (column, row):
+        m = _LABEL_UNIT.search(label or "")
+        if m:
+            return _with_unit(text, m.group(1))
+    return text
+
+
+_AREA_UNIT = re.compile(r"(?:km2|km²|m2|m²|sq\.?\s*(?:km|m|mi)\w*|square\s+\w+|hectares?|ha|acres?)\s*$", re.I)
+
+
+def cell_kind(text: str) -> str:
+    """The answer kind a cell's text (with its unit, ``cell_answer``) can serve: an amount with a currency is
+    money, one with "%" a percentage, one with an area unit an area, another number a count, words a name."""
+    if not any(ch.isdigit() for ch in text):
+        return "entity"
+    if text.rstrip().endswith("%"):
+        return "percent"
+    if stated_currency(text) or re.match(r"[A-Z]{3}\s", text):
+        return "money"
+    if _AREA_UNIT.search(text):
+        return "area"
+    return "count"
+
+
+def _with_unit(number: str, unit: str) -> str:
+    from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
+
+    unit = unit.strip()
+    if unit.lower() in _NO_UNIT or len(unit.split()) > 3:
+        return number
+    if unit == "%":
+        return f"{number}%"
+    symbol = next((sym for sym in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+                   if unit.startswith(sym) and not sym.isalpha()), None)  # fmt: skip
+    words = unit[len(symbol) :].split() if symbol else unit.split()
+    code = None
+    if (
+        not symbol
+        and words
+        and (words[0] in CURRENCY_SYMBOLS or words[0].lower() in CURRENCY_WORDS or re.fullmatch(r"[A-Z]{3}", words[0]))
+    ):  # an ISO code: "BRL billion"
+        code = words.pop(0)
+    rest = " ".join(_SCALE.get(w.lower(), w) for w in words)
+    if symbol:
+        return f"{symbol}{number} {rest}".strip()
+    if code:
+        return f"{code} {number} {rest}".strip()
+    return f"{number} {rest}".strip()
 
 
 def _head_of_fact(fact: Fact) -> str | None:
@@ -112,10 +177,9 @@ def generate(
         lo, hi = int(idx.start[unit.unit]), int(idx.end[unit.unit])
         prank = passage_rank.get(unit.chunk, 99)
         for fact in ctx.fact_lookup.within(chunk.doc_id, lo, hi):
-            kind = {"period": "date", "table_cell": "count" if fact.value is not None else "entity"}.get(
-                fact.kind, fact.kind
-            )
-            add(Candidate(f"fact:{fact.kind}", kind, rules_text(fact, doc_text), chunk.doc_id, fact.start, fact.end,
+            text = rules_text(fact, doc_text)
+            kind = {"period": "date", "table_cell": cell_kind(text)}.get(fact.kind, fact.kind)
+            add(Candidate(f"fact:{fact.kind}", kind, text, chunk.doc_id, fact.start, fact.end,
                           unit, rank, prank, _singular(_head_of_fact(fact)), fact.value, fact))  # fmt: skip
             if fact.kind == "population":
                 add(Candidate("fact:population", "count", rules_text(fact, doc_text), chunk.doc_id, fact.start,

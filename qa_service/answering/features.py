@@ -43,7 +43,8 @@ NUMERIC = (
     "names_in_passage", "q_missing", "q_off", "verb_in_sentence", "row_hit", "col_hit", "prep_match",
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
-    "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent",
+    "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "kind_sure", "kind_clash_sure",
+    "sent_has_kind", "ctx_miss_max", "ctx_miss_share",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -156,7 +157,7 @@ def _clause_bounds(view: SentenceView, start: int, end: int) -> tuple[int, int]:
 
 def features(
     qc: QuestionContext, part: Part, cand: Candidate, view: SentenceView, passage_stems: frozenset[str],
-    same_kind: int, focus_sim: float = 0.0, repeats: int = 1,
+    same_kind: int, focus_sim: float = 0.0, repeats: int = 1, context_stems: frozenset[str] | None = None,
 ) -> np.ndarray:  # fmt: skip
     """The feature vector (``NAMES`` order) of one candidate for one part of a question."""
     a = qc.analysis
@@ -189,7 +190,16 @@ def features(
         after = [t[2] for t in view.tokens[c_last + 1 : c_last + 4]]
         before = [t[2] for t in view.tokens[max(0, c_first - 3) : c_first]]
         focus_near = 1.0 if focus in after else 0.5 if focus in before else 0.0
+    kind_match = 1.0 if cand.kind == part.kind else _SOFT.get((part.kind, cand.kind), 0.0)
+    sure = part.qtype is not None and part.qtype.answer_type == part.kind and part.kind != "entity"
+    # the question's terms the candidate's passage, its neighbours and its document's title never use: a question
+    # about another place, year or programme than the passage speaks of (the largest such term, and their share)
+    idf = qc.idf
+    here = context_stems if context_stems is not None else passage_stems
+    missing = [w for t, w in idf.items() if t not in here]
     values = {
+        "ctx_miss_max": max(missing, default=0.0) / (max(idf.values(), default=0.0) or 1.0),
+        "ctx_miss_share": sum(missing) / (sum(idf.values()) or 1.0),
         "u_score": u.score,
         "u_cosine": u.cosine,
         "u_coverage": u.coverage,
@@ -224,7 +234,12 @@ def features(
         "list_items": min(cand.text.count(",") + (" and " in cand.text), 8) / 8,
         "scoped": float(qc.scoped),
         "why_cause": float(a.why and bool(CAUSE.search(cand.text))),
-        "kind_match": 1.0 if cand.kind == part.kind else _SOFT.get((part.kind, cand.kind), 0.0),
+        "kind_match": kind_match,
+        # the question's form and its focus noun ask for the same kind ("when": a date; "how many X": a count):
+        # then a candidate of another kind is almost surely wrong; a kind read from the focus noun alone ("what
+        # technology area") is less sure
+        "kind_sure": kind_match if sure else 0.0,
+        "kind_clash_sure": float(sure and kind_match == 0.0),
         "q_len": min(len(a.text.split()), 40) / 40,
         "multi_part": float(a.multi_part),
         "c_has_unit_word": float(bool(cand.head) and cand.kind in ("count", "population", "area")),
@@ -245,10 +260,11 @@ def features(
         row, col = set(analyze(fact.row or "")), set(analyze(fact.column or ""))
         values["row_hit"] = len(row & qterms) / max(1, len(row))
         values["col_hit"] = len(col & qterms) / max(1, len(col)) if col else 0.0
-        years = {y for y in (fact.row, fact.column) if y and YEAR.fullmatch(y.strip())}
-        if years and a.years:
-            values["year_agree"] = float(bool(years & a.years))
-            values["year_clash"] = float(not years & a.years)
+        # A cell's year is in its row or column label ("2020", "Core grant 2019/20"); the other cells of its row
+        # may be years of something else (a founding year), so the row's text says nothing about the cell's year.
+        years = set(YEAR.findall(f"{fact.row or ''} {fact.column or ''}"))
+        values["year_agree"] = float(bool(years & a.years))
+        values["year_clash"] = float(bool(years and a.years and not years & a.years))
     for key, val in cand.extra:
         values[key] = val
     for key, val in values.items():
@@ -262,6 +278,18 @@ def features(
     if inter in _INDEX:
         x[_INDEX[inter]] = 1.0
     return x
+
+
+def sentence_aggregates(candidates: list[Candidate], matrix: np.ndarray) -> None:
+    """Features of a candidate's sentence as a whole, written into ``matrix`` (rows: ``candidates``): whether the
+    sentence holds any candidate of the kind the part asks for (a sentence with no date in it does not answer
+    "when", however well it matches the question's words)."""
+    if not len(candidates):
+        return
+    units = np.asarray([c.unit.unit for c in candidates])
+    matched = matrix[:, _INDEX["kind_match"]] >= 1.0
+    with_kind = set(units[matched].tolist())
+    matrix[:, _INDEX["sent_has_kind"]] = np.fromiter((u in with_kind for u in units), dtype=np.float32)
 
 
 def _share(names: tuple[frozenset[str], ...], stems: frozenset[str]) -> float:

@@ -30,7 +30,7 @@ FORMAT = 1
 DEFAULT_FILE = Path(__file__).resolve().parent / "model" / "ranker.json"
 CONFIDENCE_FEATURES = (
     "top", "margin", "q_missing", "q_off", "top_cosine", "top_coverage", "kind_match", "names_in_sentence",
-    "names_in_passage", "year_agree", "year_clash", "focus_sim", "n_years", "share", "year_absent",
+    "names_in_passage", "year_agree", "year_clash", "focus_sim", "n_years", "share", "year_absent", "ctx_miss_max", "ctx_miss_share",
 )  # fmt: skip
 
 
