@@ -43,8 +43,8 @@ NUMERIC = (
     "names_in_passage", "q_missing", "q_off", "verb_in_sentence", "row_hit", "col_hit", "prep_match",
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
-    "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "kind_sure", "kind_clash_sure",
-    "sent_has_kind", "ctx_miss_max", "ctx_miss_share",
+    "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "ctx_miss_max",
+    "ctx_miss_share",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -191,7 +191,6 @@ def features(
         before = [t[2] for t in view.tokens[max(0, c_first - 3) : c_first]]
         focus_near = 1.0 if focus in after else 0.5 if focus in before else 0.0
     kind_match = 1.0 if cand.kind == part.kind else _SOFT.get((part.kind, cand.kind), 0.0)
-    sure = part.qtype is not None and part.qtype.answer_type == part.kind and part.kind != "entity"
     # the question's terms the candidate's passage, its neighbours and its document's title never use: a question
     # about another place, year or programme than the passage speaks of (the largest such term, and their share)
     idf = qc.idf
@@ -235,11 +234,6 @@ def features(
         "scoped": float(qc.scoped),
         "why_cause": float(a.why and bool(CAUSE.search(cand.text))),
         "kind_match": kind_match,
-        # the question's form and its focus noun ask for the same kind ("when": a date; "how many X": a count):
-        # then a candidate of another kind is almost surely wrong; a kind read from the focus noun alone ("what
-        # technology area") is less sure
-        "kind_sure": kind_match if sure else 0.0,
-        "kind_clash_sure": float(sure and kind_match == 0.0),
         "q_len": min(len(a.text.split()), 40) / 40,
         "multi_part": float(a.multi_part),
         "c_has_unit_word": float(bool(cand.head) and cand.kind in ("count", "population", "area")),
@@ -278,18 +272,6 @@ def features(
     if inter in _INDEX:
         x[_INDEX[inter]] = 1.0
     return x
-
-
-def sentence_aggregates(candidates: list[Candidate], matrix: np.ndarray) -> None:
-    """Features of a candidate's sentence as a whole, written into ``matrix`` (rows: ``candidates``): whether the
-    sentence holds any candidate of the kind the part asks for (a sentence with no date in it does not answer
-    "when", however well it matches the question's words)."""
-    if not len(candidates):
-        return
-    units = np.asarray([c.unit.unit for c in candidates])
-    matched = matrix[:, _INDEX["kind_match"]] >= 1.0
-    with_kind = set(units[matched].tolist())
-    matrix[:, _INDEX["sent_has_kind"]] = np.fromiter((u in with_kind for u in units), dtype=np.float32)
 
 
 def _share(names: tuple[frozenset[str], ...], stems: frozenset[str]) -> float:

@@ -27,7 +27,6 @@ from qa_service.answering.features import (
     QuestionContext,
     features,
     question_context,
-    sentence_aggregates,
     sentence_view,
 )
 from qa_service.answering.ranker import CONFIDENCE_FEATURES, PROBABILITY_KINDS, Ranker
@@ -118,10 +117,7 @@ def featurize(ctx: AnswerContext, spans: UnitSpans | None, prep: Prepared) -> li
             rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)],
                                  sims.get(c.head, 0.0) if c.head else 0.0, repeats[_norm(c.text)],
                                  context_stems[c.unit.chunk]))  # fmt: skip
-        matrix = np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
-        if rows:
-            sentence_aggregates(candidates, matrix)
-        matrices.append(matrix)
+        matrices.append(np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32))
     return matrices
 
 
