@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_service.answering.analysis import analyse, constraint_years
+from qa_service.answering.analysis import Part, analyse, constraint_years
 from qa_service.answering.candidates import list_spans
 from qa_service.answering.features import NAMES
 from qa_service.answering.ranker import DEFAULT_FILE, Ranker, RankerFileError
@@ -302,7 +302,7 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
     m[1, NAMES.index("year_clash")] = 1.0  # a cell of another year
     for i, c in enumerate(cands):
         c.start, c.end = 10 * i, 10 * i + 5
-    part = SimpleNamespace(kind="count")
+    part = Part("How many?", "count")
     prep = SimpleNamespace(candidates=cands, matrices=[m],
                            analysis=SimpleNamespace(parts=[part], years=frozenset({"1995"}), text="How many?"))  # fmt: skip
     # scores prefer the ruled-out candidates, then the sentence (a count question never gets a sentence)
@@ -310,6 +310,34 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
     assert [i for _, i, _, _ in picks] == [2]
     prep.analysis.years = frozenset()  # no year asked: the cell may answer
     assert [i for _, i, _, _ in choose(prep, [np.asarray([4.0, 3.0, 1.0, 2.0])])] == [1]
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "kinds", "chosen"),
+    [
+        # "which X": a name, never a date or a number, whatever the sources that read them called them
+        ("Which Catapult has its headquarters at Alderley Park?", ["Apr 2017", "two", "Medicines Discovery"],
+         ["date", "entity", "entity"], 2),
+        ("Through which programme did the money flow?", ["EUR 9.2 billion", "Smart Growth"], ["money", "entity"], 1),
+        # "how much ... budget" (form and focus agree): an amount, never a name that states none
+        ("How much was the budget of the cluster?", ["Global Cluster of Photonics", "KRW 3 billion"],
+         ["entity", "money"], 1),
+        # "what technology area" reads "area" from the focus noun alone: a name stays possible
+        ("What technology area did the team focus on?", ["information technology", "6 km²"], ["entity", "area"], 0),
+    ],
+)  # fmt: skip
+def test_a_part_never_takes_a_candidate_of_a_kind_that_cannot_answer_it(question, texts, kinds, chosen):
+    from types import SimpleNamespace
+
+    from qa_service.answering.learned import choose
+
+    a = analyse(question)
+    cands = [SimpleNamespace(source="span:NC", kind=k, text=t, fact=None, doc_id="d", start=10 * i, end=10 * i + 5)
+             for i, (t, k) in enumerate(zip(texts, kinds, strict=True))]  # fmt: skip
+    prep = SimpleNamespace(candidates=cands, matrices=[np.zeros((len(cands), len(NAMES)), dtype=np.float32)],
+                           analysis=a)  # fmt: skip
+    scores = np.linspace(2.0, 1.0, len(cands))  # the first candidate scores best
+    assert [i for _, i, _, _ in choose(prep, [scores] * len(a.parts))][:1] == [chosen]
 
 
 def test_an_amount_in_another_currency_than_the_one_asked_is_not_the_answer():

@@ -64,7 +64,10 @@ def _kind_of_focus(question: str, kind: str, focus: str | None) -> str:
     second = words[1] if len(words) > 1 else ""
     if second.endswith("ed") or second in _VERBS_AFTER_WH:
         return kind  # "what happened to ...", "what did ... do": not a "what X" question
-    if re.match(r"(?:what|which|whose)\b", low) or (kind == "explanation" and re.match(r"(?:what|which)\b", low)):
+    # "which X", also after a preposition ("through which programme", "under which law")
+    if re.match(r"(?:[a-z]+\s+)?(?:what|which|whose)\b", low) or (
+        kind == "explanation" and re.match(r"(?:what|which)\b", low)
+    ):
         wanted = _FOCUS_KIND.get(focus)
         if wanted and not (kind == "explanation" and WHY.search(question)):
             return wanted

@@ -226,6 +226,11 @@ def _best_assignment(cands: list[Candidate], options: list[tuple[np.ndarray, lis
 
 
 FIGURE_KINDS = frozenset({"money", "count", "percent", "area", "population", "date"})
+# A part asking "how much/many/large" or "what share/amount/number" wants an amount, whatever its focus noun.
+_AMOUNT_QUESTION = re.compile(
+    r"^(?:\w+\W+){0,3}?how (?:much|many|large|big|high)\b|\bwhat (?:percentage|share|proportion|amount|number|sum)\b",
+    re.I,
+)
 # A part asking "which/who X" or for a name wants a name: never a figure or a date, whatever it scores.
 _NAME_QUESTION = re.compile(r"^(?:\w+\s+){0,2}(?:which|who|whom|whose)\b|\b(?:called|named|the name of)\b", re.I)
 
@@ -237,9 +242,9 @@ def _never_for(part: Part, c: Candidate) -> bool:
     training questions, cross-validated: the second rule +0.4 points of top-1; applied to every entity-kind
     part, including "what X" questions whose kind was read from the focus noun alone, it gained nothing."""
     if part.kind in FIGURE_KINDS:
-        # the form of the question ("how much", "how many") and its focus noun agree that it wants an amount: a
-        # name that states none cannot answer ("what technology area ..." is not sure: "area" can be a field)
-        sure = part.qtype is not None and part.qtype.answer_type == part.kind != "date"
+        # a question that surely wants an amount ("how much/many", a budget, a share) takes no name that states
+        # none; "what technology area ..." is not sure ("area" can be a field)
+        sure = part.kind in ("money", "percent") or (part.kind != "date" and bool(_AMOUNT_QUESTION.search(part.text)))
         return _not_a_figure(c) or (sure and c.kind == "entity" and not _has_amount(c.text))
     if part.kind == "entity" and _NAME_QUESTION.search(part.text.strip()):
         return c.kind in FIGURE_KINDS or _figure_like(c.text)
