@@ -179,7 +179,9 @@ def _ingest(ws: Workspace, bundled: dict, sentences: list[str], plan: Plan, say)
     }
     say(f"ingest: synthetic corpus of {corpus.pages} pages ({corpus.words:,} words)")
     index_dir = ws.folder / "index-synthetic"
-    synthetic = bench_ingest(corpus.path, index_dir, ws.embedder(ws.settings.embedder), ws.settings, "synthetic")
+    synthetic = bench_ingest(
+        corpus.path, index_dir, ws.embedder(ws.settings.embedder), ws.settings, "synthetic", compare_before=True
+    )
     shutil.rmtree(index_dir, ignore_errors=True)
     shutil.rmtree(corpus.path, ignore_errors=True)
     say(f"ingest: {synthetic['pages']} pages in {synthetic['seconds']} s ({synthetic['pages_per_s']} pages/s)")

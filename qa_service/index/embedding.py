@@ -82,9 +82,59 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for token in re.findall(r"\w+", text.lower()):
-                h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
-                out[row, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+                slot, sign = self._slot(token)
+                out[row, slot] += sign
         return _normalise(out)
+
+    def _slot(self, token: str) -> tuple[int, float]:
+        h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+        return h % self.dim, 1.0 if (h >> 32) & 1 else -1.0
+
+    def encode_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]] | None,
+        prefixes: Sequence[int] | None = None,
+        batch_size: int = 32,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As the ONNX model's: a token's "state" is its hashed vector, so a span with its title pools to the
+        vector of "title: span" embedded on its own (what the tests check the offsets with)."""
+        vectors = self.encode(texts)
+        out = []
+        for i, text in enumerate(texts):
+            tokens = [(m.start(), m.end(), *self._slot(m.group().lower())) for m in re.finditer(r"\w+", text)]
+            prefix = int(prefixes[i]) if prefixes is not None else 0
+            mine = spans[i] if spans is not None else ()
+            rows = np.full((len(mine), self.dim), np.nan, dtype=np.float32)
+            for j, (a, b) in enumerate(mine):
+                picked = [(slot, sign) for s, e, slot, sign in tokens if e <= prefix or a <= s < b]
+                if any(a <= s < b for s, _e, _slot, _sign in tokens):
+                    vec = np.zeros(self.dim, dtype=np.float32)
+                    for slot, sign in picked:
+                        vec[slot] += sign
+                    rows[j] = _normalise(vec[None])[0]
+            out.append(rows)
+        return vectors, out
+
+
+def encode_spans(
+    embedder: Embedder,
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    prefixes: Sequence[int] | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Vectors of ``texts`` and of character spans of them from the same pass (``late_pool`` in
+    onnx_embedding.py); an embedder without token states gives NaN rows, which the caller embeds on their own."""
+    if hasattr(embedder, "encode_spans"):
+        return embedder.encode_spans(texts, spans, prefixes)
+    nan = [np.full((len(s), int(embedder.dim)), np.nan, dtype=np.float32) for s in spans]
+    return np.asarray(embedder.encode(texts), dtype=np.float32), nan
+
+
+def pools_spans(embedder: Embedder) -> bool:
+    """Whether ``embedder`` gives span vectors from its token states (the ONNX model and the hashing one)."""
+    return hasattr(embedder, "encode_spans")
 
 
 def make_embedder(kind: str, threads: int = 0) -> Embedder:

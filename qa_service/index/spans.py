@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 FORMAT = 1
 ENTITY_LABELS = frozenset(
     "ORG GPE PERSON LAW EVENT DATE MONEY PERCENT QUANTITY CARDINAL NORP FAC LOC PRODUCT WORK_OF_ART ORDINAL".split()
 )
+PARSE_BLOCK = 1024  # units parsed together; a repeated text within a block is parsed once
 _DROP_LEFT = frozenset("the a an this that these those its their his her our some such".split())
 
 
@@ -93,6 +94,12 @@ class UnitSpans:
     def of(self, unit: int) -> list[Span]:
         return self.by_unit[unit] if 0 <= unit < len(self.by_unit) else []
 
+    @classmethod
+    def concat(cls, parts: Sequence[UnitSpans]) -> UnitSpans:
+        """The spans of several documents' units, one document after the other (as the index numbers them)."""
+        lists = {f.name: [x for p in parts for x in getattr(p, f.name)] for f in fields(cls) if f.name != "memo"}
+        return cls(**lists)
+
     def save(self, path: Path) -> None:
         rows = [[[s.start, s.end, s.label, s.head] for s in spans] for spans in self.by_unit]
         path.write_text(json.dumps({"format": FORMAT, "units": rows}), encoding="utf-8")
@@ -109,13 +116,23 @@ class UnitSpans:
         return cls([[Span(int(a), int(b), str(c), str(d)) for a, b, c, d in spans] for spans in data["units"]])
 
 
-def annotate(texts: Sequence[str], starts: Sequence[int], batch_size: int = 64) -> UnitSpans:
-    """Parse every unit text (spaCy, batched) and keep its spans."""
+def annotate(texts: Sequence[str], starts: Sequence[int], batch_size: int = 256) -> UnitSpans:
+    """Parse every unit text (spaCy, batched) and keep its spans.
+
+    A text repeated within a block of ``PARSE_BLOCK`` units (the sentence two overlapping chunks share) is
+    parsed once: spaCy's parse of a text does not depend on its batch, so the spans are the same
+    (tests/test_embed_pipeline.py compares them with a parse of every unit).
+    """
     from qa_service.text.nlp import nlp
 
     pipeline = nlp()
-    by_unit = [spans_of(doc, int(base)) for doc, base in zip(pipeline.pipe(texts, batch_size=batch_size), starts,
-                                                             strict=True)]  # fmt: skip
+    by_unit: list[list[Span]] = []
+    for lo in range(0, len(texts), PARSE_BLOCK):
+        block = texts[lo : lo + PARSE_BLOCK]
+        distinct = list(dict.fromkeys(block))
+        parsed = dict(zip(distinct, pipeline.pipe(distinct, batch_size=batch_size), strict=True))
+        by_unit += [spans_of(parsed[t], int(base)) for t, base in zip(block, starts[lo : lo + PARSE_BLOCK],
+                                                                      strict=True)]  # fmt: skip
     return UnitSpans(by_unit)
 
 

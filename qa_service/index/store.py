@@ -29,7 +29,7 @@ from qa_service.index import integrity, layout
 from qa_service.index.embedding import Embedder
 from qa_service.index.evidence_units import Units
 from qa_service.index.lexical import LexicalIndex
-from qa_service.index.spans import UnitSpans, annotate_units
+from qa_service.index.spans import UnitSpans
 from qa_service.index.vector_index import build_vector_index, load_vector_index, save_vector_index
 from qa_service.ingest import corpus_hash
 from qa_service.records import Chunk, Document, DocumentMeta, Fact, Page, Region, Section, Table
@@ -147,7 +147,9 @@ def build_index(
 
     t0 = time.perf_counter()
     # Streamed: documents are read and parsed while the previous ones are embedded (embed_pipeline.py).
-    prepared = prepare_corpus(corpus_dir, embedder, chunk_words, chunk_overlap, embed_cache_dir(index_dir), progress)
+    prepared = prepare_corpus(
+        corpus_dir, embedder, chunk_words, chunk_overlap, embed_cache_dir(index_dir), progress, spans=True
+    )
     docs, errors, chunks, units = prepared.docs, prepared.errors, prepared.chunks, prepared.units
     if not docs:
         raise EmptyCorpusError(f"nothing in {corpus_dir} could be indexed ({len(errors)} file(s) skipped)")
@@ -164,6 +166,7 @@ def build_index(
     # "embed" is the time inside the model; reading, parsing, facts (and what overlapped) are "prepare".
     t_embed = time.perf_counter()
     t_prep = t0 + (t_embed - t0 - prepared.timings["embed"])
+    t_facts = t_embed - t0 - prepared.timings["wall"]
     dense, dense_info = build_vector_index(chunk_vectors)
     lexical = LexicalIndex.build([lexical_text(c, aliases) for c in chunks])
 
@@ -183,11 +186,16 @@ def build_index(
             "skipped_files": len(errors),
         },
         "vector_index": dense_info,
+        "embedded": prepared.counts,  # texts the model ran in this build, documents whose vectors were cached
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "timings_s": {
             "total": 0.0,
             "prepare": round(t_prep - t0, 3),
             "embed": round(prepared.timings["embed"], 3),
+            # busy seconds of the reader thread (overlapping the embedding), then of the steps after it
+            "read_chunk": prepared.timings.get("read", 0.0),
+            "parse_spans": prepared.timings.get("parse", 0.0),
+            "facts": round(t_facts, 3),
         },
         "documents": [d.meta.to_dict() for d in docs],
     }
@@ -202,7 +210,7 @@ def build_index(
         (tmp / "aliases.json").write_text(json.dumps(aliases.to_dict(), ensure_ascii=False), encoding="utf-8")
         save_vector_index(dense, tmp / "chunks.faiss")
         units.save(tmp, unit_vectors)
-        annotate_units({d.doc_id: d for d in docs}, chunks, units).save(tmp / "spans.json")
+        prepared.spans.save(tmp / "spans.json")
         lexical.save(tmp / "bm25")
         manifest["files"] = integrity.folder_digests(tmp)
         manifest["version"] = layout.new_version_name(index_dir, integrity.content_digest(manifest["files"]))
