@@ -37,6 +37,7 @@ from qa_service.schemas import AskResponse
 
 NOT_FOUND = "The corpus does not seem to hold the answer to this question; the nearest passages are shown."
 TENTATIVE = "Not sure: the closest passage says this."
+PASSAGES = 8  # passages retrieved, whose best sentences (candidates.MAX_UNITS) yield candidates
 
 
 @dataclass
@@ -60,7 +61,7 @@ def prepare(
     ctx: AnswerContext, spans: UnitSpans | None, question: str, top_k: int = 5, filters: Filters | None = None,
     mode: str = "full", scoped: bool = False,
 ) -> Prepared:  # fmt: skip
-    result = ctx.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
+    result = ctx.retriever.retrieve(question, k=max(top_k, PASSAGES), filters=filters, mode=mode)
     analysis = analyse(question)
     rank_of = {ctx.retriever_index(h.chunk.chunk_id): h.rank for h in result.hits}
     units = sorted((u for u in result.scored if u.chunk in rank_of and is_evidence(ctx.index.chunks[u.chunk])),
