@@ -62,6 +62,11 @@ def _stem(word: str) -> str | None:
     return terms[0] if terms else None
 
 
+@lru_cache(maxsize=65536)
+def _label_stems(label: str) -> frozenset[str]:
+    return frozenset(analyze(label))
+
+
 @dataclass
 class QuestionContext:
     """What every candidate of one question shares: the analysis and question-level signals."""
@@ -78,6 +83,7 @@ class QuestionContext:
     idf: dict[str, float] = field(default_factory=dict)  # of the question's terms
     rules_answer: str | None = None  # what the hand-written rules answer: one signal among the others
     rules_span: tuple[int, int] | None = None  # the evidence sentence the rules read it from
+    memo: dict = field(default_factory=dict)  # what features() computes once per question, sentence or passage
 
 
 def question_context(
@@ -172,9 +178,14 @@ def features(
     cand_tokens = tokens[first:last]
     cand_stems = {t[2] for t in cand_tokens if t[2]}
     focus = _stem(part.focus) if part.focus else None
+    memo = qc.memo
+    shared = memo.get((id(view), focus))  # views are kept per sentence (unit) while the question is answered
+    if shared is None:  # what every candidate of this sentence shares, for this part
+        shared = memo[(id(view), focus)] = _sentence_values(qc, view, focus)
+    sentence, all_positions = shared
     # where the question's words sit around the candidate
     inside_end = bisect_left(view.starts, cand.end)
-    positions = [i for i, t in enumerate(tokens) if t[2] in qterms and not first <= i < inside_end]
+    positions = [i for i in all_positions if not first <= i < inside_end]
     c_first = first if first < len(tokens) else 0
     c_last = bisect_right(view.ends, cand.end) - 1
     if c_last < 0:
@@ -182,30 +193,32 @@ def features(
     dists = [min(abs(p - c_first), abs(p - c_last)) for p in positions]
     near = sum(1 for d in dists if d <= 6)
     lo, hi = _clause_bounds(view, cand.start, cand.end)
-    clause = {t[2] for t in tokens[bisect_left(view.starts, lo) : bisect_left(view.starts, hi)] if t[2]} - cand_stems
-    weights = {t: (1.0 if t in a.main_terms else 0.5) for t in qterms}
-    wsum = sum(weights.values()) or 1.0
+    clause_stems = memo.get((id(view), lo, hi))
+    if clause_stems is None:
+        clause_stems = memo[(id(view), lo, hi)] = frozenset(
+            t[2] for t in tokens[bisect_left(view.starts, lo) : bisect_left(view.starts, hi)] if t[2]
+        )
+    clause = clause_stems - cand_stems
+    weights, wsum = _weights(qc)
     focus_near = 0.0
     if focus:
         after = [t[2] for t in view.tokens[c_last + 1 : c_last + 4]]
         before = [t[2] for t in view.tokens[max(0, c_first - 3) : c_first]]
         focus_near = 1.0 if focus in after else 0.5 if focus in before else 0.0
     kind_match = 1.0 if cand.kind == part.kind else _SOFT.get((part.kind, cand.kind), 0.0)
-    # the question's terms the candidate's passage, its neighbours and its document's title never use: a question
-    # about another place, year or programme than the passage speaks of (the largest such term, and their share)
-    idf = qc.idf
     here = context_stems if context_stems is not None else passage_stems
-    missing = [w for t, w in idf.items() if t not in here]
+    passage = memo.get(("passage", here, passage_stems))
+    if passage is None:
+        passage = memo[("passage", here, passage_stems)] = _passage_values(qc, here, passage_stems)
     values = {
-        "ctx_miss_max": max(missing, default=0.0) / (max(idf.values(), default=0.0) or 1.0),
-        "ctx_miss_share": sum(missing) / (sum(idf.values()) or 1.0),
+        **sentence,
+        **passage,
         "u_score": u.score,
         "u_cosine": u.cosine,
         "u_coverage": u.coverage,
         "u_rank": min(cand.unit_rank, 12) / 12,
         "u_rel": u.score / qc.top_score if qc.top_score > 0 else 0.0,
         "p_rank": min(cand.passage_rank, 10) / 10,
-        "u_len": min(len(view.tokens), 80) / 80,
         "c_len": min(len(cand_tokens), 60) / 60,
         "c_len_ratio": len(cand_tokens) / max(1, len(view.tokens)),
         "c_numeric": float(cand.value is not None),
@@ -214,32 +227,17 @@ def features(
         "focus_match": float(bool(focus) and cand.head is not None and _stem(cand.head) == focus),
         "focus_in_cand": float(bool(focus) and focus in cand_stems),
         "focus_near": focus_near,
-        "focus_in_sentence": float(bool(focus) and focus in view.stems),
         "q_near": near / max(1, len(qterms)),
         "q_dist": (min(dists) if dists else 30) / 30,
         "clause_overlap": sum(weights[t] for t in clause & qterms) / wsum,
-        "year_agree": float(bool(a.years & view.years)),
-        "year_clash": float(bool(a.years and view.years and not a.years & view.years)),
-        "year_absent": float(bool(a.years) and not a.years & passage_stems),  # the asked year is not in the passage
-        "ordinal_agree": (1.0 if a.ordinals & view.ordinals else -1.0) if a.ordinals and view.ordinals else 0.0,
-        "names_in_sentence": _share(qc.names_stems, view.stems),
-        "names_in_passage": _share(qc.names_stems, passage_stems),
-        "q_missing": qc.missing,
-        "q_off": qc.off,
-        "verb_in_sentence": float(bool(a.verb) and _stem(a.verb or "") in view.stems),
         "prep_match": _prep_match(a, view, cand),
         "c_position": (cand.start - view.start) / max(1, len(view.text)),
         "n_same_kind": min(same_kind, 6) / 6,
         "list_items": min(cand.text.count(",") + (" and " in cand.text), 8) / 8,
-        "scoped": float(qc.scoped),
         "why_cause": float(a.why and bool(CAUSE.search(cand.text))),
         "kind_match": kind_match,
-        "q_len": min(len(a.text.split()), 40) / 40,
-        "multi_part": float(a.multi_part),
         "c_has_unit_word": float(bool(cand.head) and cand.kind in ("count", "population", "area")),
         "c_is_year": float(bool(YEAR.fullmatch(cand.text.strip()))),
-        "top_cosine": qc.top_cosine,
-        "top_coverage": qc.top_coverage,
         "clause_idf": _idf_share(clause, qc.idf),
         "window_idf": _idf_share(
             {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf
@@ -251,7 +249,7 @@ def features(
     }
     fact = cand.fact
     if fact is not None and fact.kind == "table_cell":
-        row, col = set(analyze(fact.row or "")), set(analyze(fact.column or ""))
+        row, col = _label_stems(fact.row or ""), _label_stems(fact.column or "")
         values["row_hit"] = len(row & qterms) / max(1, len(row))
         values["col_hit"] = len(col & qterms) / max(1, len(col)) if col else 0.0
         # A cell's year is in its row or column label ("2020", "Core grant 2019/20"); the other cells of its row
@@ -261,8 +259,7 @@ def features(
         values["year_clash"] = float(bool(years and a.years and not years & a.years))
     for key, val in cand.extra:
         values[key] = val
-    for key, val in values.items():
-        x[_INDEX[key]] = val
+    x[[_INDEX[key] for key in values]] = list(values.values())  # one assignment, not one per feature
     src = cand.source if cand.source in SOURCES else ("span:other" if cand.source.startswith("span:") else None)
     if src:
         x[_INDEX[f"src={src}"]] = 1.0
@@ -272,6 +269,53 @@ def features(
     if inter in _INDEX:
         x[_INDEX[inter]] = 1.0
     return x
+
+
+def _weights(qc: QuestionContext) -> tuple[dict[str, float], float]:
+    """The question's terms weighted 1 in its main clause and 0.5 elsewhere, and their sum (once per question)."""
+    found = qc.memo.get("weights")
+    if found is None:
+        a = qc.analysis
+        weights = {t: (1.0 if t in a.main_terms else 0.5) for t in a.terms}
+        found = qc.memo["weights"] = (weights, sum(weights.values()) or 1.0)
+    return found
+
+
+def _sentence_values(qc: QuestionContext, view: SentenceView, focus: str | None) -> tuple[dict, list[int]]:
+    """Features every candidate of one sentence shares (for one focus noun), and the token positions of the
+    question's terms in the sentence."""
+    a = qc.analysis
+    values = {
+        "u_len": min(len(view.tokens), 80) / 80,
+        "focus_in_sentence": float(bool(focus) and focus in view.stems),
+        "year_agree": float(bool(a.years & view.years)),
+        "year_clash": float(bool(a.years and view.years and not a.years & view.years)),
+        "ordinal_agree": (1.0 if a.ordinals & view.ordinals else -1.0) if a.ordinals and view.ordinals else 0.0,
+        "names_in_sentence": _share(qc.names_stems, view.stems),
+        "verb_in_sentence": float(bool(a.verb) and _stem(a.verb or "") in view.stems),
+        "q_missing": qc.missing,
+        "q_off": qc.off,
+        "scoped": float(qc.scoped),
+        "q_len": min(len(a.text.split()), 40) / 40,
+        "multi_part": float(a.multi_part),
+        "top_cosine": qc.top_cosine,
+        "top_coverage": qc.top_coverage,
+    }
+    return values, [i for i, t in enumerate(view.tokens) if t[2] in a.terms]
+
+
+def _passage_values(qc: QuestionContext, here: frozenset[str], passage_stems: frozenset[str]) -> dict:
+    """Features every candidate of one passage shares: the question's terms that the passage, its neighbours and
+    its document's title never use (``here``): a question about another place, year or programme than the passage
+    speaks of (the largest such term, and their share); the asked year and names in the passage."""
+    a, idf = qc.analysis, qc.idf
+    missing = [w for t, w in idf.items() if t not in here]
+    return {
+        "ctx_miss_max": max(missing, default=0.0) / (max(idf.values(), default=0.0) or 1.0),
+        "ctx_miss_share": sum(missing) / (sum(idf.values()) or 1.0),
+        "year_absent": float(bool(a.years) and not a.years & passage_stems),  # the asked year is not in the passage
+        "names_in_passage": _share(qc.names_stems, passage_stems),
+    }
 
 
 def _share(names: tuple[frozenset[str], ...], stems: frozenset[str]) -> float:

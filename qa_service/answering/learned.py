@@ -98,9 +98,11 @@ def featurize(ctx: AnswerContext, spans: UnitSpans | None, prep: Prepared) -> li
     context_stems = memo.setdefault("context_stems", {})
     same_kind: dict[tuple[int, str], int] = {}
     repeats: dict[str, int] = {}
+    norms: dict[int, str] = {}
     for c in candidates:
         same_kind[(c.unit.unit, c.kind)] = same_kind.get((c.unit.unit, c.kind), 0) + 1
-        repeats[_norm(c.text)] = repeats.get(_norm(c.text), 0) + 1
+        norm = norms[id(c)] = _norm(c.text)
+        repeats[norm] = repeats.get(norm, 0) + 1
     heads = {c.head for c in candidates if c.head}
     matrices = []
     for part in analysis.parts:
@@ -116,7 +118,7 @@ def featurize(ctx: AnswerContext, spans: UnitSpans | None, prep: Prepared) -> li
             if c.unit.chunk not in context_stems:
                 context_stems[c.unit.chunk] = passage_context(ctx, c.unit.chunk)
             rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)],
-                                 sims.get(c.head, 0.0) if c.head else 0.0, repeats[_norm(c.text)],
+                                 sims.get(c.head, 0.0) if c.head else 0.0, repeats[norms[id(c)]],
                                  context_stems[c.unit.chunk]))  # fmt: skip
         matrices.append(np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32))
     return matrices
@@ -179,7 +181,12 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
     cands = prep.candidates
     options = []  # per part that has any: (part, its scores, its allowed candidates best first)
     for part, s in zip(prep.analysis.parts, scores, strict=True):
-        order = [int(i) for i in np.argsort(-s) if int(i) not in ruled_out and not _never_for(part, cands[int(i)])]
+        order = []  # the best allowed candidates, enough for the joint choice and a runner-up
+        for i in np.argsort(-s).tolist():
+            if i not in ruled_out and not _never_for(part, cands[i]):
+                order.append(i)
+                if len(order) > JOINT_TOP:
+                    break
         if order:
             options.append((part, s, order))
     best = _best_assignment(cands, [(s, order[:JOINT_TOP]) for _, s, order in options])
@@ -496,13 +503,16 @@ def candidate_facts(candidates: list[Candidate]) -> list:
     """Per candidate, the stored fact it states: its own, or the smallest fact candidate that holds its span
     ("39" read by spaCy inside the stored count "39 project teams"), so the answer keeps its typed fact and its
     conflicts."""
-    held = [o.fact for o in candidates if o.fact is not None]
+    held: dict[str, list] = {}
+    for o in candidates:
+        if o.fact is not None:
+            held.setdefault(o.doc_id, []).append(o.fact)
     out = []
     for c in candidates:
         if c.fact is not None:
             out.append(c.fact)
             continue
-        holders = [f for f in held if f.doc_id == c.doc_id and f.start <= c.start and c.end <= f.end]
+        holders = [f for f in held.get(c.doc_id, ()) if f.start <= c.start and c.end <= f.end]
         out.append(min(holders, key=lambda f: f.end - f.start, default=None))
     return out
 
