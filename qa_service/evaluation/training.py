@@ -40,7 +40,8 @@ LOGREG_C = 0.3  # regularisation of the logistic scorer (chosen by the cross-val
 LOGREG_WEIGHT = "balanced"
 # L2 weight of the listwise scorer, on standardised features. Cross-validated on the 556 questions of
 # eval/training.json (2026-12-02), top-1 / decision accuracy: 1 -> 0.624 / 0.545, 3 -> 0.626 / 0.550,
-# 10 -> 0.638 / 0.565, 30 -> 0.632 / 0.549.
+# 10 -> 0.638 / 0.565, 30 -> 0.632 / 0.549. Again on 2026-12-07 with this session's features and 18 candidate
+# sentences: 1 -> 0.676 / 0.622, 3 -> 0.669 / 0.617, 10 -> 0.682 / 0.622, 30 -> 0.674 / 0.617, 100 -> 0.661 / 0.610.
 SOFTMAX_L2 = 10.0
 MAX_SHORT = 10  # extra tokens a short answer may have beyond twice the gold answer's
 
