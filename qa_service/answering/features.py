@@ -97,12 +97,7 @@ def question_context(
     missing = sum(w for t, w in weight.items() if not lexical.known(t)) / total
     off = 0.0
     if lead_chunk is not None:
-        chunks = ctx.index.chunks
-        chunk = chunks[lead_chunk]
-        meta = ctx.index.documents[chunk.doc_id].meta
-        near = [c.text for c in chunks[max(0, lead_chunk - 1) : lead_chunk + 2] if c.doc_id == chunk.doc_id]
-        here = set(analyze(ctx.index.aliases.expand(f"{meta.title} {meta.author or ''} {chunk.section or ''} "
-                                                    f"{' '.join(near)}")))  # fmt: skip
+        here = set(analyze(ctx.index.aliases.expand(passage_surroundings(ctx, lead_chunk))))
         off = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
     names = tuple(frozenset(analyze(n)) for n in analysis.names if analyze(n))
     return QuestionContext(
@@ -117,6 +112,16 @@ def question_context(
         names_stems=names,
         idf={t: lexical.idf(t) if lexical.known(t) else top_idf for t in analysis.terms},
     )
+
+
+def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
+    """A passage, the passages either side of it in its document, its section and its document's title and author:
+    what the passage can be said to speak about."""
+    chunks = ctx.index.chunks
+    chunk = chunks[chunk_index]
+    meta = ctx.index.documents[chunk.doc_id].meta
+    near = [c.text for c in chunks[max(0, chunk_index - 1) : chunk_index + 2] if c.doc_id == chunk.doc_id]
+    return f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}"
 
 
 _BREAK = re.compile(r"[,;:()\t\n]|\s(?:and|but|while|whereas)\s")

@@ -26,6 +26,7 @@ from qa_service.answering.features import (
     CAUSE,
     QuestionContext,
     features,
+    passage_surroundings,
     question_context,
     sentence_view,
 )
@@ -34,6 +35,7 @@ from qa_service.index.lexical import analyze
 from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
 from qa_service.schemas import AskResponse
+from qa_service.text.numbers import numbers_in
 
 NOT_FOUND = "The corpus does not seem to hold the answer to this question; the nearest passages are shown."
 TENTATIVE = "Not sure: the closest passage says this."
@@ -125,13 +127,8 @@ def featurize(ctx: AnswerContext, spans: UnitSpans | None, prep: Prepared) -> li
 
 
 def passage_context(ctx: AnswerContext, chunk_index: int) -> frozenset[str]:
-    """Stems of a passage, the passages either side of it in its document, its section and its document's title
-    and author: what the passage can be said to speak about."""
-    chunks = ctx.index.chunks
-    chunk = chunks[chunk_index]
-    meta = ctx.index.documents[chunk.doc_id].meta
-    near = [c.text for c in chunks[max(0, chunk_index - 1) : chunk_index + 2] if c.doc_id == chunk.doc_id]
-    return frozenset(analyze(f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}"))
+    """Stems of what a passage can be said to speak about (``features.passage_surroundings``)."""
+    return frozenset(analyze(passage_surroundings(ctx, chunk_index)))
 
 
 MAX_WORD_VECTORS = 50_000
@@ -175,8 +172,8 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
 
     Never chosen: a candidate made only of the question's own words (it restates the question); a table cell
     whose row or column is another year than the one the question asks for (a table says which year each cell
-    is, so that cell is known not to answer); an amount in another currency than the one asked; and, for a part
-    that asks for a figure or a date, a sentence or a table field without a digit."""
+    is, so that cell is known not to answer); an amount in another currency than the one asked; and what a
+    part's question can never take (``_never_for``)."""
     ruled_out: set[int] = set(_ruled_out(prep))
     cands = prep.candidates
     options = []  # per part that has any: (part, its scores, its allowed candidates best first)
@@ -246,9 +243,9 @@ _NAME_QUESTION = re.compile(r"^(?:\w+\s+){0,2}(?:which|who|whom|whose)\b|\b(?:ca
 def _never_for(part: Part, c: Candidate) -> bool:
     """Candidates a part's question can never take: a sentence or a table row label for a figure or a date (see
     ``_not_a_figure``), a name that states no amount for a figure; a figure or a date for a name
-    (``_NAME_QUESTION``). Measured 2026-12-07 over the 556
-    training questions, cross-validated: the second rule +0.4 points of top-1; applied to every entity-kind
-    part, including "what X" questions whose kind was read from the focus noun alone, it gained nothing."""
+    (``_NAME_QUESTION``). Measured 2026-12-07 over the 556 training questions, cross-validated: the last rule
+    +0.4 points of top-1; applied to every entity-kind part, including "what X" questions whose kind was read
+    from the focus noun alone, it gained nothing."""
     if part.kind in FIGURE_KINDS:
         # a question that surely wants an amount ("how much/many", a budget, a share) takes no name that states
         # none; "what technology area ..." is not sure ("area" can be a field)
@@ -273,8 +270,6 @@ _FRACTION = re.compile(r"\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)
 
 def _has_amount(text: str) -> bool:
     """Whether a text states an amount at all: a number, a number word or a fraction ("a third")."""
-    from qa_service.text.numbers import numbers_in
-
     return bool(numbers_in(text)) or bool(_FRACTION.search(text))
 
 
