@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from qa_service.answering.context import AnswerContext
 from qa_service.answering.currency import stated_currency
+from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
 from qa_service.index.spans import Span, UnitSpans
 from qa_service.records import Fact
 from qa_service.retrieval.retriever import ScoredUnit
@@ -68,6 +69,7 @@ _SCALE = {"m": "million", "mn": "million", "mio": "million", "bn": "billion", "b
           "tn": "trillion", "thousands": "thousand", "millions": "million", "billions": "billion"}  # fmt: skip
 _NO_UNIT = frozenset({"number", "no", "no.", "n", "count", "#"})
 _BARE = re.compile(r"[-+]?[\d.,]*\d[\d.,]*")
+_ISO_CODE = re.compile(r"[A-Z]{3}")  # a currency code not in the money extractor's tables: "BRL billion"
 
 
 def cell_answer(value: str, row: str | None, column: str | None) -> str:
@@ -94,7 +96,7 @@ def cell_kind(text: str) -> str:
         return "entity"
     if text.rstrip().endswith("%"):
         return "percent"
-    if stated_currency(text) or re.match(r"[A-Z]{3}\s", text):
+    if stated_currency(text) or _ISO_CODE.fullmatch(text.split()[0]):
         return "money"
     if _AREA_UNIT.search(text):
         return "area"
@@ -102,8 +104,6 @@ def cell_kind(text: str) -> str:
 
 
 def _with_unit(number: str, unit: str) -> str:
-    from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
-
     unit = unit.strip()
     if unit.lower() in _NO_UNIT or len(unit.split()) > 3:
         return number
@@ -116,8 +116,8 @@ def _with_unit(number: str, unit: str) -> str:
     if (
         not symbol
         and words
-        and (words[0] in CURRENCY_SYMBOLS or words[0].lower() in CURRENCY_WORDS or re.fullmatch(r"[A-Z]{3}", words[0]))
-    ):  # an ISO code: "BRL billion"
+        and (words[0] in CURRENCY_SYMBOLS or words[0].lower() in CURRENCY_WORDS or _ISO_CODE.fullmatch(words[0]))
+    ):
         code = words.pop(0)
     rest = " ".join(_SCALE.get(w.lower(), w) for w in words)
     if symbol:
@@ -185,7 +185,7 @@ def generate(
             add(Candidate(f"fact:{fact.kind}", kind, text, chunk.doc_id, fact.start, fact.end,
                           unit, rank, prank, _singular(_head_of_fact(fact)), fact.value, fact))  # fmt: skip
             if fact.kind == "population":
-                add(Candidate("fact:population", "count", rules_text(fact, doc_text), chunk.doc_id, fact.start,
+                add(Candidate("fact:population", "count", text, chunk.doc_id, fact.start,
                               fact.end, unit, rank, prank, "people", fact.value, fact))  # fmt: skip
         for span in spans.of(unit.unit) if spans is not None else ():
             add(_span_candidate(span, doc_text, chunk.doc_id, unit, rank, prank))
