@@ -26,6 +26,12 @@ FIXTURE_QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "eval_questio
         ("How many firms do Korea's 30 industrial complexes host?", "count", "firm"),
         ("Which ministry ran the program in 2005?", "entity", "ministry"),
         ("Which cities gained new university campuses?", "entity", "city"),
+        # the possessor is not the focus, nor the first half of a hyphenated modifier, nor "name" in "the name of"
+        ("Which of KICOX's seven pilot complexes was chosen?", "entity", "complex"),
+        ("Which first-round winner was based in Dresden?", "entity", "winner"),
+        ("What was the name of the university-centred cluster programme?", "entity", "programme"),
+        # "out-year" names no date: a "why" question keeps asking for a reason
+        ("Why do the Engines' out-year commitments worry appropriators?", "explanation", "commitment"),
     ],
 )
 def test_focus_noun_and_kind(question, kind, focus):
@@ -324,6 +330,15 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
          ["entity", "money"], 1),
         # "what technology area" reads "area" from the focus noun alone: a name stays possible
         ("What technology area did the team focus on?", ["information technology", "6 km²"], ["entity", "area"], 0),
+        # "where": a place, never a number
+        ("Where in Recife was the park set up?", ["9", "Recife Antigo"], ["count", "entity"], 1),
+        # "when": something with a year or a month in it, never a place or another number
+        ("When did the agencies move to Osong?", ["Seoul", "29,300", "December 2010"], ["entity", "count", "date"], 2),
+        # "why": a sentence, never a figure or a name
+        ("Why did the plan lose momentum?", ["US$ 160 million", "DRIA", "Its designer lost his post."],
+         ["money", "entity", "explanation"], 2),
+        # a budget "in 2014" is an amount, never a year
+        ("What was the programme budget in 2014?", ["2015", "SEK 104 million"], ["date", "money"], 1),
     ],
 )  # fmt: skip
 def test_a_part_never_takes_a_candidate_of_a_kind_that_cannot_answer_it(question, texts, kinds, chosen):

@@ -127,6 +127,52 @@ def test_table_split_across_a_page_break(tmp_path):
     _check_offsets(doc)
 
 
+_PROSE = (
+    "Regional innovation policy in Korea moved from building industrial complexes to linking the firms, "
+    "universities and research institutes already in them, and the ministries shared the budget between "
+    "the new cluster programs and the older complexes. "
+)
+
+
+def test_only_pages_that_could_hold_a_table_are_laid_out(tmp_path, monkeypatch):
+    """pdfminer's layout (the slow part of reading a PDF) runs on the table's page only, and the table is read."""
+    from reportlab.platypus import PageBreak, Table
+
+    from qa_service.ingest import pdf_tables
+
+    laid_out = []
+    real = pdf_tables.layout_page
+    monkeypatch.setattr(pdf_tables, "layout_page", lambda page: laid_out.append(page.page_number) or real(page))
+    rows = [["Region", "1990", "2000"], ["Seoul", "1,200", "2,084"], ["Busan", "310", "950"]]
+    doc = _doc(tmp_path, "mixed", [
+        *[_para(_PROSE * 3) for _ in range(4)], PageBreak(),
+        _para("Table 5. Firms by region"), Table(rows, style=_grid()), PageBreak(),
+        *[_para(_PROSE * 3) for _ in range(4)],
+    ])  # fmt: skip
+    assert len(doc.pages) == 3
+    assert laid_out == [2], "the two prose pages are not laid out"
+    cells = {(c.row, c.column): c.value for c in doc.tables[0].cells}
+    assert cells[("Busan", "2000")] == "950"
+    _check_offsets(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (_PROSE.replace(", ", ",\n"), False),  # wrapped prose: long lines
+        ("Chapter 2\n" + _PROSE + "\n14", False),  # a heading and a page number around prose
+        ("Table 1\nRegion\n1990\n2000\nSeoul\n1,200", True),  # cells one per line
+        ("Seoul 1,200 2,084 3.5%\n" + _PROSE, True),  # a row of numbers on one line
+        ("Region\t1990\t2000", True),
+        ("", False),
+    ],
+)
+def test_may_hold_table(text, expected):
+    from qa_service.ingest.pdf_tables import may_hold_table
+
+    assert may_hold_table(text) is expected
+
+
 def _bomb(path: Path, gigabytes: float) -> Path:
     """A valid PDF whose content stream inflates to ``gigabytes`` of zeros (about 1 MB per GB on disk)."""
     packer = zlib.compressobj(9)

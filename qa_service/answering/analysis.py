@@ -52,7 +52,7 @@ def _kind_of_focus(question: str, kind: str, focus: str | None) -> str:
     """A "which/what X" question asks for the kind of thing X is ("which body" a name, even if "budget" follows;
     "what were total sales" a sum of money); "how many", "when" and "why" keep the kind of their form."""
     low = question.lower().lstrip()
-    if focus in _DATE_WORDS and kind in ("entity", "explanation", "count"):
+    if focus in _DATE_WORDS and kind in ("entity", "explanation", "count") and not WHY.search(question):
         return "date" if not low.startswith("how many") else kind
     if re.match(r"what (?:happened|went wrong|was wrong|changed|were the (?:problems|results|lessons|effects))\b", low):
         return "explanation"
@@ -114,11 +114,15 @@ def _focus(doc) -> str | None:
         low = tok.lower_
         if (low == "many" and i and tokens[i - 1].lower_ == "how") or low in ("which", "what", "whose"):
             run = []
-            for nxt in tokens[i + 1 : i + 6]:
+            for nxt in tokens[i + 1 : i + 8]:
                 if nxt.pos_ in ("NOUN", "PROPN") or (nxt.pos_ == "VERB" and nxt.tag_ == "NNS"):
                     run.append(nxt)
+                elif nxt.tag_ == "POS":
+                    run = []  # "which of KICOX's pilot complexes": the possessor is not what is asked for
                 elif (nxt.pos_ in ("ADJ", "NUM", "DET") and not run) or nxt.lower_ in ("of", "kind", "type"):
                     continue
+                elif nxt.tag_ == "HYPH":
+                    continue  # "which first-round winner"
                 elif nxt.text.endswith("s") and nxt.pos_ == "VERB" and not run:
                     run.append(nxt)  # "which cities gained ...": a plural noun mistagged as a verb
                 else:
@@ -130,7 +134,13 @@ def _focus(doc) -> str | None:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             if nxt is not None and nxt.pos_ == "NOUN":
                 return _lemma(nxt)
-    # "What was the budget of ...": the first noun after the copula.
+    # "What was the budget of ...", "what was the name of the cluster programme ...": the head of the first noun
+    # phrase after the copula (not its first noun: "the university-centred cluster programme" is a programme).
+    for chunk in doc.noun_chunks:
+        if chunk.start >= 10:
+            break
+        if chunk.root.pos_ == "NOUN" and chunk.root.lower_ not in _SKIP:
+            return _lemma(chunk.root)
     for tok in tokens[:10]:
         if tok.pos_ == "NOUN" and tok.lower_ not in _SKIP:
             return _lemma(tok)

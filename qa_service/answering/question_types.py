@@ -62,7 +62,7 @@ _KOREAN_RULES: tuple[tuple[str, str], ...] = (
     ("money", r"얼마|예산|금액|달러|원은"),
     ("count", r"몇\s*(개|명|곳|건|팀)|수는|개수"),
     ("date", r"언제|몇\s*년|연도|날짜|기간"),
-    ("entity", r"누구|어느|어떤|무엇|무슨"),
+    ("entity", r"누구|어느|어떤|무엇|무슨|어디"),
 )
 ENTITY_HINTS = {
     "ministry": ("ministry", "ministries", "department"),

@@ -76,15 +76,20 @@ def _read_pdf(path: Path) -> list[str]:
 
 
 def _with_tables(path: Path, pages: list[str]) -> list[str]:
-    """Pages that hold a table, laid out again by pdfplumber with the table's rows as tab-separated cells."""
-    import pdfplumber
+    """Pages that hold a table, laid out again by pdfplumber with the table's rows as tab-separated cells
+    (only the pages whose pypdf text could hold one: ``may_hold_table``)."""
+    from qa_service.ingest.pdf_tables import layout_page, may_hold_table
 
-    from qa_service.ingest.pdf_tables import layout_page
+    wanted = [number for number, text in enumerate(pages) if may_hold_table(text)]
+    if not wanted:
+        return pages
+    import pdfplumber
 
     out = list(pages)
     try:
         with pdfplumber.open(str(path)) as pdf:
-            for number, page in enumerate(pdf.pages[: len(out)]):
+            for number in (n for n in wanted if n < len(pdf.pages)):
+                page = pdf.pages[number]
                 laid_out = layout_page(page)
                 if laid_out is not None and laid_out.strip():
                     out[number] = laid_out
