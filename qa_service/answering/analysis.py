@@ -58,6 +58,8 @@ def _kind_of_focus(question: str, kind: str, focus: str | None) -> str:
         return "explanation"
     if kind == "explanation" and re.search(r"\b(?:called|named|the name of|renamed)\b", low):
         return "entity"  # "what was it called": a name
+    if not low.startswith("how") and re.search(r"\b(?:called|the name of)\b", low):
+        return "entity"  # "what is the name of the fund ...": a name, not a sum of money
     if focus is None or (kind in ("count", "date", "population") and low.startswith(("how many", "when"))):
         return kind
     words = low.split()
