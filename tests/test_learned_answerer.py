@@ -31,7 +31,7 @@ FIXTURE_QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "eval_questio
         ("Which first-round winner was based in Dresden?", "entity", "winner"),
         ("What was the name of the university-centred cluster programme?", "entity", "programme"),
         # "the name of the fund": a name, though a fund is money
-        ("What is the name of the fund through which projects get state money?", "entity", "fund"),
+        ("What is the name of the fund that backs the projects?", "entity", "fund"),
         # "out-year" names no date: a "why" question keeps asking for a reason
         ("Why do the Engines' out-year commitments worry appropriators?", "explanation", "commitment"),
     ],
