@@ -365,3 +365,19 @@ def test_an_amount_in_another_currency_than_the_one_asked_is_not_the_answer():
     assert asked_currency("How many teams won support?") is None  # "won" is a verb here
     assert stated_currency("US$ 30M") == "USD" and stated_currency("three to five million dollars") == "USD"
     assert stated_currency("EUR 2.1 million") == "EUR" and stated_currency("52.3 billion") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("This was a problem as the rule discouraged professors.", True),
+        ("The Plan therefore spent most of its money on coordinators.", True),
+        ("As a result, the teams had half a year of funded work.", True),
+        ("The Plan spent most of its money on coordinators.", False),
+        ("Thirty complexes host 26,768 companies.", False),  # "This" only as a whole word
+    ],
+)
+def test_a_sentence_that_leans_on_the_one_before_gets_it_as_a_candidate_too(sentence, leans):
+    from qa_service.answering.candidates import _LEANS_BACK
+
+    assert bool(_LEANS_BACK.match(sentence)) is leans

@@ -203,7 +203,22 @@ def generate(
                 e2 = int(idx.end[nxt])
                 add(Candidate("sentences", "explanation", " ".join(doc_text[lo:e2].split()), chunk.doc_id, lo, e2,
                               unit, rank, prank))  # fmt: skip
+            prev = unit.unit - 1
+            if prev >= 0 and int(idx.chunk_index[prev]) == unit.chunk and _LEANS_BACK.match(text):
+                # "This was a problem as ...", "The Plan therefore ...": the sentence leans on the one before it
+                s0 = int(idx.start[prev])
+                add(Candidate("sentences", "explanation", " ".join(doc_text[s0:hi].split()), chunk.doc_id, s0, hi,
+                              unit, rank, prank))  # fmt: skip
     return out
+
+
+# A sentence that opens with a pronoun or a connective, or has "therefore"/"thus" early on, leans on the one before
+# it: its reason or its subject is there.
+_LEANS_BACK = re.compile(
+    r"(?:this|these|that|those|such|it|they|thus|hence|therefore|consequently|accordingly|as a result|so|"
+    r"for this reason|because of this|however|but|yet|instead)\b|(?:\S+\s+){1,4}(?:therefore|thus|hence)\b",
+    re.I,
+)
 
 
 def _span_candidate(span: Span, doc_text: str, doc_id: str, unit: ScoredUnit, rank: int, prank: int) -> Candidate:
