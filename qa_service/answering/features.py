@@ -44,7 +44,7 @@ NUMERIC = (
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
     "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "ctx_miss_max",
-    "ctx_miss_share",
+    "ctx_miss_share", "type_agree",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -248,6 +248,7 @@ def features(
             {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf
         ),
         "focus_sim": focus_sim,
+        "type_agree": type_agreement(part, cand),
         "c_repeats": min(repeats, 5) / 5,
         "rules_agree": _agrees(cand.text, qc.rules_answer),
         "rules_sentence": float(qc.rules_span is not None and qc.rules_span[0] <= cand.start < qc.rules_span[1]),
@@ -321,6 +322,43 @@ def _passage_values(qc: QuestionContext, here: frozenset[str], passage_stems: fr
         "year_absent": float(bool(a.years) and not a.years & passage_stems),  # the asked year is not in the passage
         "names_in_passage": _share(qc.names_stems, passage_stems),
     }
+
+
+# What sort of thing a focus noun or a name is, from plain English words: an organisation, a place, a person or a
+# programme. "Which ministry" wants an organisation, and "Strategy for Germany" (a programme's words) is not one.
+_TYPE_WORDS = {
+    "org": "ministry ministries agency agencies organisation organization institute institution body committee council "
+           "board foundation bureau office company companies firm corporation university universities college school "
+           "department centre center association union cooperative fund bank authority commission government "
+           "administration laboratory lab",
+    "place": "city cities region province country state town district county island municipality capital village "
+             "prefecture",
+    "person": "person director minister president mayor founder designer author researcher professor chairman head "
+              "official economist",
+    "program": "program programme project initiative scheme plan strategy policy act law competition contest",
+}  # fmt: skip
+_TYPE_OF_WORD = {w: t for t, words in _TYPE_WORDS.items() for w in words.split()}
+_TYPE_OF_LABEL = {"ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "LAW": "program"}
+
+
+def _type_of_text(text: str) -> str | None:
+    """The sort of thing a name is by its own words ("Ministry of Science and ICT": org), the last such word
+    deciding ("Science Park Policy Research Office": org; "Innovation Cluster Programme": program)."""
+    found = [_TYPE_OF_WORD[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _TYPE_OF_WORD]
+    return found[-1] if found else None
+
+
+def type_agreement(part: Part, cand: Candidate) -> float:
+    """1 when the candidate is the sort of thing the part's focus noun names, -1 when it is another sort, else 0."""
+    if cand.kind != "entity":
+        return 0.0
+    wanted = _TYPE_OF_WORD.get(part.focus or "")
+    if wanted is None:
+        return 0.0
+    got = _type_of_text(cand.text) or _TYPE_OF_LABEL.get(cand.source.partition(":")[2])
+    if got is None:
+        return 0.0
+    return 1.0 if got == wanted else -1.0
 
 
 def _share(names: tuple[frozenset[str], ...], stems: frozenset[str]) -> float:
