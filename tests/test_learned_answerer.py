@@ -381,3 +381,25 @@ def test_a_sentence_that_leans_on_the_one_before_gets_it_as_a_candidate_too(sent
     from qa_service.answering.candidates import _LEANS_BACK
 
     assert bool(_LEANS_BACK.match(sentence)) is leans
+
+
+def test_the_date_next_to_the_questions_verb_is_nearer_than_the_one_next_to_another_verb():
+    from types import SimpleNamespace
+
+    from qa_service.answering.features import _anchor_positions, _nearness, sentence_view
+
+    a = analyse("When was the competition announced?")
+    text = "The competition was announced in August 2007, and its first winners got their funding in September 2008."
+    view = sentence_view(text, 0)
+    qc = SimpleNamespace(analysis=a, memo={}, names_stems=())
+    verb = _anchor_positions(qc, view, "verb")
+
+    def near(phrase: str) -> float:
+        start = text.index(phrase)
+        first = next(i for i, t in enumerate(view.tokens) if t[0] == start)
+        last = max(i for i, t in enumerate(view.tokens) if t[1] <= start + len(phrase))
+        return _nearness(verb, first, last)
+
+    assert a.verb == "announce" and verb
+    assert near("August 2007") > near("September 2008") > 0.0
+    assert _nearness([], 3, 4) == 0.0

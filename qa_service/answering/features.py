@@ -44,7 +44,7 @@ NUMERIC = (
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
     "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "ctx_miss_max",
-    "ctx_miss_share", "type_agree",
+    "ctx_miss_share", "type_agree", "verb_near", "name_near",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -249,6 +249,10 @@ def features(
         ),
         "focus_sim": focus_sim,
         "type_agree": type_agreement(part, cand),
+        # how close the question's verb and its names sit ("when was the competition *announced*": the date
+        # next to "announced", not the one next to "launched")
+        "verb_near": _nearness(_anchor_positions(qc, view, "verb"), c_first, c_last),
+        "name_near": _nearness(_anchor_positions(qc, view, "names"), c_first, c_last),
         "c_repeats": min(repeats, 5) / 5,
         "rules_agree": _agrees(cand.text, qc.rules_answer),
         "rules_sentence": float(qc.rules_span is not None and qc.rules_span[0] <= cand.start < qc.rules_span[1]),
@@ -359,6 +363,27 @@ def type_agreement(part: Part, cand: Candidate) -> float:
     if got is None:
         return 0.0
     return 1.0 if got == wanted else -1.0
+
+
+def _anchor_positions(qc: QuestionContext, view: SentenceView, what: str) -> list[int]:
+    """Token positions in ``view`` of the question's main verb (``what="verb"``) or of its names' words."""
+    key = (id(view), "anchor", what)
+    found = qc.memo.get(key)
+    if found is None:
+        if what == "verb":
+            stems = {_stem(qc.analysis.verb)} - {None} if qc.analysis.verb else set()
+        else:
+            stems = set().union(*qc.names_stems) if qc.names_stems else set()
+        found = qc.memo[key] = [i for i, t in enumerate(view.tokens) if t[2] in stems] if stems else []
+    return found
+
+
+def _nearness(positions: list[int], first: int, last: int) -> float:
+    """1 / (1 + tokens between the candidate and the nearest position), 0 without one."""
+    outside = [p for p in positions if p < first or p > last]
+    if not outside:
+        return 0.0
+    return 1.0 / (1.0 + min(first - p if p < first else p - last for p in outside))
 
 
 def _share(names: tuple[frozenset[str], ...], stems: frozenset[str]) -> float:
