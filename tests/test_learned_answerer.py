@@ -403,3 +403,12 @@ def test_the_date_next_to_the_questions_verb_is_nearer_than_the_one_next_to_anot
     assert a.verb == "announce" and verb
     assert near("August 2007") > near("September 2008") > 0.0
     assert _nearness([], 3, 4) == 0.0
+
+
+def test_a_question_is_parsed_without_the_entity_recogniser_and_keeps_its_names():
+    from qa_service.text.nlp import parse
+
+    question = "Which ministry ran the Daedeok Science Town in 2005?"
+    assert parse(question, entities=False).ents == ()
+    assert parse(question).ents, "the full pipeline still finds entities (ingest and conflicts use it)"
+    assert "Daedeok Science Town" in analyse(question).names

@@ -182,6 +182,8 @@ def constraint_years(question: str) -> frozenset[str]:
 
 
 def _names(doc, question: str) -> tuple[str, ...]:
+    """Proper names and places the question mentions: its entities (when the parse ran the recogniser) and its
+    runs of capitalised words but the first ("Daedeok Science Town")."""
     out = [e.text for e in doc.ents if e.label_ in ("GPE", "LOC", "ORG", "PERSON", "NORP", "FAC", "LAW", "EVENT")]
     words = re.findall(r"\b[A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+)*", question)
     first = question.split()[0] if question.split() else ""
@@ -243,7 +245,8 @@ def _coordinated_focus(doc) -> list:
 def parse_cached(text: str):
     from qa_service.text.nlp import parse
 
-    return parse(text)
+    # A question's names are read from its capitalised words (``_names``): the entity recogniser is not run.
+    return parse(text, entities=False)
 
 
 def _main_terms(question: str) -> frozenset[str]:

