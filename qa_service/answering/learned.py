@@ -493,11 +493,14 @@ class LearnedAnswerer:
 def relevance(scores: np.ndarray, kind: str) -> np.ndarray:
     """Scores on the 0-1 scale the conflict finder's relative windows were set on (the logistic scorer's
     probabilities): a probability as it is; a ranking score (softmax, LambdaRank) as the logistic of its margin
-    to the best, with the best at 0.97 (a logit of 3.5), so a rival within about two logits is about as
-    relevant."""
+    to the best, with the best at 0.977 (a logit of 3.75), so a rival within about 2.5 logits is about as relevant
+    (``conflicts.RELEVANCE``). At a logit of 3.5 (2.25 logits) the 2009 paper's "43 project teams", 2.26 logits
+    below the 2007 slides' "39 projects", fell out after a retraining (the softmax scorer's margins move that
+    much between trainings); at 4 (2.7 logits) one false disagreement appeared among the 177 eval questions (two
+    dates of different events); at 3.75 neither (2026-12-07)."""
     if kind in PROBABILITY_KINDS or len(scores) == 0:
         return scores
-    return 1.0 / (1.0 + np.exp(-(scores - scores.max() + 3.5)))
+    return 1.0 / (1.0 + np.exp(-(scores - scores.max() + 3.75)))
 
 
 def fact_scores(prep: Prepared, scores: np.ndarray) -> list:
