@@ -227,6 +227,30 @@ def test_learned_and_rules_answer_the_same_contract(fixture_service):
     assert doc.text[p.start : p.end] == p.text
 
 
+def test_answering_skips_the_features_of_candidates_no_part_can_take_and_answers_the_same(fixture_service):
+    from qa_service.answering.learned import NEVER, choose, part_scores, prepare
+    from qa_service.answering.ranker import Ranker
+    from qa_service.evaluation.dataset import load_questions
+
+    scorer = Ranker.load().scorer
+    skipped = 0
+    for q in load_questions(FIXTURE_QUESTIONS):
+        full = prepare(fixture_service, fixture_service.unit_spans, q.question, prune=False)
+        pruned = prepare(fixture_service, fixture_service.unit_spans, q.question)
+        never = np.logical_and.reduce(pruned.never) if pruned.never else np.zeros(0, dtype=bool)
+        for a, b in zip(full.matrices, pruned.matrices, strict=True):
+            if a.shape[1] <= 1:
+                continue
+            assert np.array_equal(a[~never], b[~never])  # the candidates kept: the very same features
+            assert not b[never].any()  # the others: no features computed
+        skipped += int(never.sum())
+        for scores, mask in zip(part_scores(pruned, scorer), pruned.never, strict=True):
+            assert (scores[mask] == NEVER).all()
+        picks = [i for _, i, _, _ in choose(pruned, part_scores(pruned, scorer))]
+        assert picks == [i for _, i, _, _ in choose(full, part_scores(full, scorer))]
+    assert skipped > 0
+
+
 def test_train_cross_validates_and_writes_a_loadable_ranker(fixture_service, tmp_path):
     from qa_service.evaluation.dataset import load_questions
     from qa_service.evaluation.training import collect, fit
@@ -297,7 +321,7 @@ def test_the_listwise_scorer_learns_what_ranks_within_a_question_not_across_ques
 def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_is_never_chosen():
     from types import SimpleNamespace
 
-    from qa_service.answering.learned import choose
+    from qa_service.answering.learned import Prepared, choose
 
     def cand(source, kind, fact=None):
         return SimpleNamespace(source=source, kind=kind, fact=fact, doc_id="d", start=0, end=0, text="1")
@@ -311,8 +335,8 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
     for i, c in enumerate(cands):
         c.start, c.end = 10 * i, 10 * i + 5
     part = Part("How many?", "count")
-    prep = SimpleNamespace(candidates=cands, matrices=[m],
-                           analysis=SimpleNamespace(parts=[part], years=frozenset({"1995"}), text="How many?"))  # fmt: skip
+    analysis = SimpleNamespace(parts=[part], years=frozenset({"1995"}), text="How many?")
+    prep = Prepared(analysis, None, [], cands, [m], None)
     # scores prefer the ruled-out candidates, then the sentence (a count question never gets a sentence)
     picks = choose(prep, [np.asarray([4.0, 3.0, 1.0, 2.0])])
     assert [i for _, i, _, _ in picks] == [2]
@@ -346,13 +370,12 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
 def test_a_part_never_takes_a_candidate_of_a_kind_that_cannot_answer_it(question, texts, kinds, chosen):
     from types import SimpleNamespace
 
-    from qa_service.answering.learned import choose
+    from qa_service.answering.learned import Prepared, choose
 
     a = analyse(question)
     cands = [SimpleNamespace(source="span:NC", kind=k, text=t, fact=None, doc_id="d", start=10 * i, end=10 * i + 5)
              for i, (t, k) in enumerate(zip(texts, kinds, strict=True))]  # fmt: skip
-    prep = SimpleNamespace(candidates=cands, matrices=[np.zeros((len(cands), len(NAMES)), dtype=np.float32)],
-                           analysis=a)  # fmt: skip
+    prep = Prepared(a, None, [], cands, [np.zeros((len(cands), len(NAMES)), dtype=np.float32)], None)
     scores = np.linspace(2.0, 1.0, len(cands))  # the first candidate scores best
     assert [i for _, i, _, _ in choose(prep, [scores] * len(a.parts))][:1] == [chosen]
 

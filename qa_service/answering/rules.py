@@ -413,10 +413,12 @@ def _distinct(hits: list[Hit]) -> list[Hit]:
 
 def answer(
     service: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
-    started: float | None = None, result=None, table=None,
+    started: float | None = None, result=None, table=None, with_conflicts: bool = True,
 ) -> AskResponse:  # fmt: skip
     """Answer ``question`` from the index behind ``service`` (``result``: a retrieval already done for it;
-    ``table``: its table answer, ``(found, unit)`` or ``False`` for none, when the caller has looked already)."""
+    ``table``: its table answer, ``(found, unit)`` or ``False`` for none, when the caller has looked already;
+    ``with_conflicts=False``: the same answer without looking for sources that disagree, as the learned
+    answerer's signal needs no more)."""
     started = started or time.perf_counter()
     if result is None:
         result = service.retriever.retrieve(question, k=max(top_k, 8), filters=filters, mode=mode)
@@ -489,7 +491,7 @@ def answer(
         if len(parts) > 1:  # "How many of each size?": every count of the sentence that answers a part
             answer_text = "; ".join(_answer_text(f, doc_text) for f in parts)
             supporting = sorted(parts, key=lambda f: f is not best.fact)
-        conflicts = _conflicts(best, candidates, service)
+        conflicts = _conflicts(best, candidates, service) if with_conflicts else []
         confidence = _confidence(question, best.unit, service, True, qtype)
     elif top_unit is not None:
         lead = top_unit

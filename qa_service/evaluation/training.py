@@ -29,6 +29,7 @@ from qa_service.answering.learned import (
     confidence_vector,
     joined_answer,
     kind_match_of,
+    part_scores,
     prepare,
     top_share,
 )
@@ -91,7 +92,7 @@ def collect(service, questions: Sequence[Question], progress: Callable | None = 
     items = progress(questions) if progress else questions
     for q in items:
         scoped, where = service._scope(q.question, None)
-        prep = prepare(service, spans, scoped, 5, where, "full", scoped != q.question)
+        prep = prepare(service, spans, scoped, 5, where, "full", scoped != q.question, prune=False)
         wants_sentence = prep.analysis.kind == "explanation"
         labels = np.asarray([label(q, c.text, wants_sentence or (c.source.startswith("sentence") and q.type ==
                                    "explanation")) for c in prep.candidates], dtype=np.int8)  # fmt: skip
@@ -179,7 +180,7 @@ def fit_scorer(kind: str, examples: Sequence[Example], seed: int = 0) -> Scorer:
 
 def decide(ex: Example, scorer: Scorer) -> dict[str, Any]:
     """The answer ``scorer`` gives for one prepared question, with the calibrator's inputs."""
-    scores = [scorer.score(mat) if len(mat) and mat.shape[1] > 1 else np.zeros(0) for mat in ex.prep.matrices]
+    scores = part_scores(ex.prep, scorer)
     picks = choose(ex.prep, scores)
     if not picks:
         return {

@@ -57,6 +57,10 @@ _NUMBER_RE = re.compile(
     rf"|\b(?P<words>{WORD_NUMBER})\b",
     re.IGNORECASE,
 )
+# Every number holds a digit or one of these words: a text with none holds no number (a quick test first).
+_MAY_HOLD_NUMBER = re.compile(
+    rf"\d|\b(?:{_UNITS}|{_TEENS}|{_TENS}|hundred|{_SCALE_WORD}|half|dozen)", re.IGNORECASE
+)
 _WORD_VALUES = {w: float(i) for i, w in enumerate(f"zero|{_UNITS}|{_TEENS}".split("|"))} | {
     w: float(10 * i) for i, w in enumerate(_TENS.split("|"), start=2)
 }
@@ -134,6 +138,8 @@ def _split_scale(value: float, text: str) -> float:
 def find_numbers(text: str) -> list[NumberSpan]:
     """Every number in ``text`` with its offsets, in order; scale words are part of the span."""
     out: list[NumberSpan] = []
+    if not _MAY_HOLD_NUMBER.search(text):
+        return out
     for m in _NUMBER_RE.finditer(text):
         if m.group("frac"):
             num, den = (int(p) for p in m.group("frac").split("/"))
