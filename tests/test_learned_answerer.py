@@ -435,3 +435,29 @@ def test_a_question_is_parsed_without_the_entity_recogniser_and_keeps_its_names(
     assert parse(question, entities=False).ents == ()
     assert parse(question).ents, "the full pipeline still finds entities (ingest and conflicts use it)"
     assert "Daedeok Science Town" in analyse(question).names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "candidate", "asked", "near"),
+    [
+        # the year after an amount in brackets is its own; an arrow between breaks the tie with the year before
+        ("Annual budget: KRW 142.0 billion (2016) → KRW 187.4 billion (2020)", "KRW 187.4 billion", "2020", 1.0),
+        ("Annual budget: KRW 142.0 billion (2016) → KRW 187.4 billion (2020)", "KRW 142.0 billion", "2020", -1.0),
+        ("In 2011 the poles received EUR 666 million; in 2009 EUR 683 million.", "EUR 666 million", "2011", 1.0),
+        ("In 2011 the poles received EUR 666 million; in 2009 EUR 683 million.", "EUR 683 million", "2011", -1.0),
+        ("The budget was EUR 683 million.", "EUR 683 million", "2011", 0.0),  # no year said: nothing known
+        ("The 2011 budget of EUR 666 million", "2011 budget", "2011", 1.0),  # the candidate states it
+    ],
+)  # fmt: skip
+def test_the_year_nearest_a_candidate_agrees_or_clashes_with_the_asked_one(sentence, candidate, asked, near):
+    from bisect import bisect_left, bisect_right
+
+    from qa_service.answering.features import _year_nearness, sentence_view
+
+    view = sentence_view(sentence, 100)
+    start = 100 + sentence.index(candidate)
+    end = start + len(candidate)
+    first, inside_end = bisect_left(view.starts, start), bisect_left(view.starts, end)
+    last = bisect_right(view.ends, end) - 1
+    assert _year_nearness(frozenset({asked}), view, first, inside_end, first, last) == near
+    assert _year_nearness(frozenset(), view, first, inside_end, first, last) == 0.0

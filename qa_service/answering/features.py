@@ -44,7 +44,7 @@ NUMERIC = (
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
     "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "ctx_miss_max",
-    "ctx_miss_share", "type_agree", "verb_near", "name_near",
+    "ctx_miss_share", "type_agree", "verb_near", "name_near", "year_near",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -140,10 +140,12 @@ class SentenceView:
     starts: list[int] = field(default_factory=list)  # of the tokens, for bisect
     ends: list[int] = field(default_factory=list)
     breaks: list[int] = field(default_factory=list)  # where its clauses break (document offsets)
+    year_at: list[tuple[int, str]] = field(default_factory=list)  # (token index, year) of each year it states
 
 
 def sentence_view(text: str, start: int) -> SentenceView:
     toks = [(start + m.start(), start + m.end(), _stem(m.group(0))) for m in _TOKEN.finditer(text)]
+    starts = [t[0] for t in toks]
     return SentenceView(
         start=start,
         tokens=toks,
@@ -151,9 +153,10 @@ def sentence_view(text: str, start: int) -> SentenceView:
         years=frozenset(YEAR.findall(text)),
         ordinals=frozenset(m.group(1).lower() for m in _ORDINAL.finditer(text)),
         text=text,
-        starts=[t[0] for t in toks],
+        starts=starts,
         ends=[t[1] for t in toks],
         breaks=[m.start() + start for m in _BREAK.finditer(text)],
+        year_at=[(bisect_left(starts, start + m.start()), m.group(0)) for m in YEAR.finditer(text)],
     )
 
 
@@ -253,6 +256,7 @@ def features(
         # next to "announced", not the one next to "launched")
         "verb_near": _nearness(_anchor_positions(qc, view, "verb"), c_first, c_last),
         "name_near": _nearness(_anchor_positions(qc, view, "names"), c_first, c_last),
+        "year_near": _year_nearness(a.years, view, first, inside_end, c_first, c_last),
         "c_repeats": min(repeats, 5) / 5,
         "rules_agree": _agrees(cand.text, qc.rules_answer),
         "rules_sentence": float(qc.rules_span is not None and qc.rules_span[0] <= cand.start < qc.rules_span[1]),
@@ -267,6 +271,7 @@ def features(
         years = set(YEAR.findall(f"{fact.row or ''} {fact.column or ''}"))
         values["year_agree"] = float(bool(years & a.years))
         values["year_clash"] = float(bool(years and a.years and not years & a.years))
+        values["year_near"] = values["year_agree"] - values["year_clash"]
     for key, val in cand.extra:
         values[key] = val
     x[[_INDEX[key] for key in values]] = list(values.values())  # one assignment, not one per feature
@@ -279,6 +284,34 @@ def features(
     if inter in _INDEX:
         x[_INDEX[inter]] = 1.0
     return x
+
+
+def _year_nearness(
+    asked: frozenset[str], view: SentenceView, first: int, inside_end: int, c_first: int, c_last: int
+) -> float:
+    """Whether the year nearest the candidate is the one the question asks for ("KRW 142.0 billion (2016) -> KRW
+    187.4 billion (2020)": for "in 2020" the second amount): 1 when it is (or the candidate states it), -1 when it
+    is another year, 0 when the question asks no year or the sentence states none. Nearness counts tokens, and
+    a strong break between (an arrow, a semicolon, a tab) as two more."""
+    if not asked or not view.year_at:
+        return 0.0
+    best, year = None, None
+    for i, y in view.year_at:
+        if first <= i < inside_end:
+            if y in asked:
+                return 1.0
+            continue
+        lo, hi = (i, c_first) if i < c_first else (c_last, i)
+        between = view.text[view.tokens[lo][1] - view.start : view.tokens[hi][0] - view.start] if hi < len(view.tokens) else ""
+        d = hi - lo + 2 * len(_STRONG_BREAK.findall(between))
+        if best is None or d < best:
+            best, year = d, y
+    if year is None:
+        return 0.0
+    return 1.0 if year in asked else -1.0
+
+
+_STRONG_BREAK = re.compile(r"[;\t\u2192\u2190>|]|->|\.\s")
 
 
 def _weights(qc: QuestionContext) -> tuple[dict[str, float], float]:
