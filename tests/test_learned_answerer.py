@@ -461,3 +461,23 @@ def test_the_year_nearest_a_candidate_agrees_or_clashes_with_the_asked_one(sente
     last = bisect_right(view.ends, end) - 1
     assert _year_nearness(frozenset({asked}), view, first, inside_end, first, last) == near
     assert _year_nearness(frozenset(), view, first, inside_end, first, last) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "parts", "years"),
+    [
+        ("2019년 말 혁신도시 인구는 몇 명이었고 계획인구 대비 달성률은 얼마였나?", [("count", "amount"), ("percent", "amount")],
+         {"2019"}),
+        ("오송첨단의료복합단지는 언제, 어느 지역과 함께 지정되었나?", [("date", "when"), ("entity", "name")], set()),
+        ("충북혁신도시의 2019년 말 인구는 계획인구의 몇 %였나?", [("percent", "amount")], {"2019"}),
+        ("2024년 9월 기준으로 지정되어 운영 중인 지역산업 클러스터는 몇 개인가?", [("count", "amount")], {"2024"}),
+        ("대전에서 추진된 산업 클러스터 사업이 정착되지 못한 이유는 무엇인가?", [("explanation", "why")], set()),
+        ("대덕연구단지가 '대덕밸리'라는 이름을 갖게 된 것은 몇 년인가?", [("date", "when")], set()),
+    ],
+)  # fmt: skip
+def test_korean_questions_get_their_kind_parts_years_and_question_word_rules(question, parts, years):
+    from qa_service.answering.learned import _asks
+
+    a = analyse(question)
+    assert [(p.kind, _asks(p.text, p.kind)) for p in a.parts] == parts
+    assert a.years == years

@@ -17,7 +17,7 @@ from qa_service.answering.question_types import WHY, QuestionType, classify
 from qa_service.answering.rules import _asked_ordinals
 from qa_service.index.lexical import analyze
 from qa_service.text.nlp import noun_lemma as _lemma
-from qa_service.text.numbers import YEAR
+from qa_service.text.numbers import YEAR, YEAR_DIGITS
 
 KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
 # A year constrains the question only when the question says so: "in 2009", "as of 2024", "by 2030".
@@ -178,7 +178,12 @@ def constraint_years(question: str) -> frozenset[str]:
             continue  # "the 2009 paper", "Shin's 2009 ..." read as a source, not a constraint
         if re.search(r"\d\s*[-–~]\s*$", before):
             out.add(year)
+    # Korean puts the year first and ties it to its noun ("2020년 말까지", "2019년 말 인구"): a constraint
+    out.update(m.group(1) for m in _KOREAN_YEAR.finditer(question))
     return frozenset(out)
+
+
+_KOREAN_YEAR = re.compile(rf"(?<![\d.,])({YEAR_DIGITS})\s*년")
 
 
 def _names(doc, question: str) -> tuple[str, ...]:
@@ -189,6 +194,23 @@ def _names(doc, question: str) -> tuple[str, ...]:
     first = question.split()[0] if question.split() else ""
     out += [w for w in words if w != first and w.lower() not in _WH]
     return tuple(dict.fromkeys(out))
+
+
+def _korean_parts(question: str, kind: str, focus: str | None) -> tuple[Part, ...]:
+    """A Korean question's parts: split where a clause ends ("몇 명이었고 ... 얼마였나") or a comma comes before
+    another question word ("언제, 어느 지역과"), when each piece has a question word of its own."""
+    pieces = [p.strip(" ,?") for p in _KOREAN_PART_SPLIT.split(question) if p.strip(" ,?")]
+    if len(pieces) > 1 and all(_KOREAN_WH.search(p) for p in pieces):
+        out = []
+        for piece in pieces:
+            qtype = classify(piece + "?")
+            out.append(Part(piece, qtype.answer_type, None, qtype))
+        return tuple(out)
+    return (Part(question, kind, focus, classify(question)),)
+
+
+_KOREAN_WH = re.compile(r"언제|어디|어느|누구|무엇|무슨|어떤|몇|얼마|왜")
+_KOREAN_PART_SPLIT = re.compile(r"(?<=[였이했었]고)\s+|,\s*(?=(?:언제|어디|어느|누구|무엇|무슨|어떤|몇|얼마|왜))")
 
 
 def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]:
@@ -266,7 +288,7 @@ def analyse(question: str) -> QuestionAnalysis:
     doc = parse_cached(question) if not korean else None
     focus = _focus(doc) if doc is not None else None
     kind = _kind_of_focus(question, qtype.answer_type, focus)
-    parts = _parts(question, kind, focus, doc) if doc is not None else (Part(question, kind, focus, qtype),)
+    parts = _parts(question, kind, focus, doc) if doc is not None else _korean_parts(question, kind, focus)
     return QuestionAnalysis(
         text=question,
         kind=kind,

@@ -322,15 +322,24 @@ def _asks(text: str, kind: str) -> str:
     """What a part's question word rules in (read once per part, not once per candidate): "why", "when", "name"
     (where / which / who), "amount" (a figure question that surely wants one), or ""."""
     asked = text.strip()
-    if _WHY_QUESTION.search(asked):
+    if _WHY_QUESTION.search(asked) or _KOREAN_WHY.search(asked):
         return "why"
-    if _WHEN_QUESTION.search(asked):
+    if _WHEN_QUESTION.search(asked) or _KOREAN_WHEN.search(asked):
         return "when"
-    if _WHERE_QUESTION.search(asked) or (kind == "entity" and _NAME_QUESTION.search(asked)):
+    if _WHERE_QUESTION.search(asked) or (kind == "entity" and (_NAME_QUESTION.search(asked) or _KOREAN_NAME.search(asked))):
         return "name"
-    if kind in ("money", "percent") or (kind in FIGURE_KINDS and kind != "date" and _AMOUNT_QUESTION.search(text)):
+    amount = _AMOUNT_QUESTION.search(text) or _KOREAN_AMOUNT.search(text)
+    if kind in ("money", "percent") or (kind in FIGURE_KINDS and kind != "date" and amount):
         return "amount"
     return ""
+
+
+# The same question words in Korean: 왜 / 이유 (why), 언제 / 몇 년 (when), 어디 / 누구 (where, who), 얼마 / 몇 개
+# (how much, how many).
+_KOREAN_WHY = re.compile(r"왜|이유는")
+_KOREAN_WHEN = re.compile(r"언제|몇\s*년(?!\s*간)|몇\s*월")
+_KOREAN_NAME = re.compile(r"어디|누구|어느\s*(?:지역|도시|기관|부처|나라|회사|대학)")
+_KOREAN_AMOUNT = re.compile(r"얼마|몇\s*(?:개|명|곳|건|팀|%|퍼센트|배)")
 
 
 _FIGURE_WORDS = re.compile(

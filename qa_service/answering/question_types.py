@@ -59,6 +59,7 @@ _KOREAN_RULES: tuple[tuple[str, str], ...] = (
         r"(over|during|for) (what|which) (period|years)|what (period|years))\b",
     ),
     ("explanation", r"왜|이유|원인|문제|평가|결론|주장"),
+    ("percent", r"몇\s*(?:%|퍼센트)|비율|비중|달성률|점유율"),
     ("money", r"얼마|예산|금액|달러|원은"),
     ("count", r"몇\s*(개|명|곳|건|팀)|수는|개수"),
     ("date", r"언제|몇\s*년|연도|날짜|기간"),
