@@ -363,6 +363,9 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
         # "why": a sentence, never a figure or a name
         ("Why did the plan lose momentum?", ["US$ 160 million", "DRIA", "Its designer lost his post."],
          ["money", "entity", "explanation"], 2),
+        # ... nor a table row read as a sentence
+        ("Why were firms stripped of their status in 2012?", ["2012 301 3,231 126,700 50.4", "Firms had moved only to "
+         "claim the tax incentives."], ["explanation", "explanation"], 1),
         # a budget "in 2014" is an amount, never a year
         ("What was the programme budget in 2014?", ["2015", "SEK 104 million"], ["date", "money"], 1),
     ],

@@ -301,7 +301,7 @@ def _never_for(part: Part, c: Candidate) -> bool:
     answer accuracy from 0.672 to 0.684 (2026-12-07, session 21)."""
     asks = _asks(part.text, part.kind)
     if asks == "why":
-        return c.kind != "explanation"
+        return c.kind != "explanation" or _row_of_figures(c.text)  # a reason is prose, not a table row
     if asks == "when" and not _DATE_TEXT.search(c.text):
         return True
     if asks == "name":
@@ -350,6 +350,15 @@ _FIGURE_WORDS = re.compile(
 
 
 _FRACTION = re.compile(r"\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)
+
+
+_BARE_FIGURE = re.compile(r"^[\d.,%()\-–]+$")
+
+
+def _row_of_figures(text: str) -> bool:
+    """A table row read as a sentence ("2012 301 3,231 126,700 50.4"): at least half its words bare figures."""
+    words = text.split()
+    return len(words) >= 3 and 2 * sum(bool(_BARE_FIGURE.match(w)) for w in words) >= len(words)
 
 
 def _has_amount(text: str) -> bool:
