@@ -24,6 +24,7 @@ from qa_service.answering.context import AnswerContext
 from qa_service.answering.currency import asked_currency, stated_currency
 from qa_service.answering.features import (
     CAUSE,
+    KINDS,
     NAMES,
     QuestionContext,
     features,
@@ -441,7 +442,9 @@ def confidence_vector(
               "year_agree": col("year_agree"), "year_clash": col("year_clash"), "focus_sim": col("focus_sim"),
               "n_years": float(len(prep.analysis.years)), "share": share,
               "year_absent": col("year_absent"), "ctx_miss_max": col("ctx_miss_max"),
-              "ctx_miss_share": col("ctx_miss_share")}  # fmt: skip
+              "ctx_miss_share": col("ctx_miss_share"),
+              **{f"kind={k}": float(prep.analysis.kind == k) for k in KINDS},
+              "korean": float(prep.analysis.korean), "many_parts": float(prep.analysis.multi_part)}  # fmt: skip
     return np.asarray([values[k] for k in CONFIDENCE_FEATURES], dtype=np.float64)
 
 
