@@ -154,6 +154,13 @@ class QAService:
             nlp()
             self.learned_answerer.warm_up(self)
 
+    def abstain_threshold(self, answerer: str | None = None) -> float:
+        """The confidence below which ``answerer`` (default: the configured one) says "not found": the learned
+        answerer's threshold comes from its ranker file unless QA_ABSTAIN_THRESHOLD is set."""
+        if (answerer or self.settings.answerer) == "learned":
+            return self.learned_answerer.threshold(self.settings)
+        return self.settings.abstain_threshold
+
     @property
     def learned_answerer(self):
         """The trained answerer (ranker file from the settings, or the one shipped with the package)."""

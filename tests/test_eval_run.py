@@ -73,6 +73,17 @@ def test_calibration_sweep_agrees_with_the_configured_service(report):
         assert same[0]["abstention_recall"] == data["abstention"]["recall"]
 
 
+def test_the_report_names_the_threshold_the_answers_were_judged_at(report, fixture_service):
+    data, paths = report
+    cfg = data["config"]
+    assert cfg["answerer"] == fixture_service.settings.answerer
+    assert cfg["effective_abstain_threshold"] == fixture_service.abstain_threshold()
+    assert data["calibration"]["configured_threshold"] == cfg["effective_abstain_threshold"]
+    found = [r for r in data["questions"] if r["found"]]
+    assert all(r["confidence"] >= cfg["effective_abstain_threshold"] for r in found)
+    assert f"abstain threshold {cfg['effective_abstain_threshold']}" in paths["markdown"].read_text(encoding="utf-8")
+
+
 def test_per_question_rows(report):
     data, _ = report
     rows = data["questions"]

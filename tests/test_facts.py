@@ -48,6 +48,16 @@ def one(text: str, kind: str, surface: str) -> Fact:
         ),
         ("Each unit costs 40 euros.", "40 euros", 40.0, "EUR", None),
         ("The deal was worth $2.5m last year.", "$2.5m", 2.5e6, "USD", None),
+        # currencies beyond the five the bundled documents use: sign, ISO code or name, each read as its own
+        ("The envelope was up to CAD 950 million.", "CAD 950 million", 950e6, "CAD", None),
+        ("Ottawa put in C$ 236.8 million.", "C$ 236.8 million", 236.8e6, "CAD", None),
+        ("Revenue was NT$1.09 trillion that year.", "NT$1.09 trillion", 1.09e12, "TWD", None),
+        ("Investment reached RM 62.9 billion by 2014.", "RM 62.9 billion", 62.9e9, "MYR", None),
+        ("Grants of SEK 10 million a year were paid.", "SEK 10 million", 10e6, "SEK", "year"),
+        ("Grants totalled NIS 162 million.", "NIS 162 million", 162e6, "ILS", None),
+        ("The centre cost 12 million Canadian dollars.", "12 million Canadian dollars", 12e6, "CAD", None),
+        ("It was budgeted at 40 billion ringgit.", "40 billion ringgit", 40e9, "MYR", None),
+        ("The state paid ₹ 500 million.", "₹ 500 million", 500e6, "INR", None),
     ],
 )
 def test_money(text: str, surface: str, value: float, unit: str, per: str | None) -> None:

@@ -97,6 +97,8 @@ def test_the_parts_are_chosen_together_not_greedily():
         ("2.7", "Jeonbuk", "Revenue (KRW trillion)", "KRW 2.7 trillion", "money"),
         ("15.8", "Offshore Renewable Energy", "Core grant 2019/20 (£m)", "£15.8 million", "money"),
         ("0.89", "Revenue (BRL billion)", "2010", "BRL 0.89 billion", "money"),
+        ("62.9", "2014", "Invest. (RM bn, cum.)", "RM 62.9 billion", "money"),  # a note after the unit
+        ("312", "2017", "Follow-on investment (USD million)", "USD 312 million", "money"),
         ("350", "Tongluo", "Area (ha)", "350 ha", "area"),
         ("57", "Emilia-Romagna", "Paid out (%)", "57%", "percent"),
         ("1,940", "Kinki", "Member firms (number)", "1,940", "count"),
@@ -214,6 +216,22 @@ def test_bad_input_gets_an_answer_or_a_clear_not_found(fixture_service, question
     assert resp.found == (resp.answer is not None)
     if not resp.found:
         assert resp.message and not resp.facts
+
+
+def test_the_learned_answerer_abstains_below_its_ranker_threshold_unless_the_operator_sets_one(fixture_service):
+    from qa_service.service import QAService
+
+    ranker_threshold = fixture_service.learned_answerer.ranker.threshold
+    assert fixture_service.abstain_threshold("learned") == ranker_threshold
+    assert fixture_service.abstain_threshold("rules") == fixture_service.settings.abstain_threshold
+    strict = fixture_service.settings.model_copy(update={"abstain_threshold": 0.99})
+    strict.model_fields_set.add("abstain_threshold")
+    service = QAService(fixture_service.index, fixture_service.embedder, strict)
+    assert service.abstain_threshold("learned") == 0.99
+    question = "When was the Regional Innovation Program launched?"
+    loose, tight = fixture_service.ask(question, answerer="learned"), service.ask(question, answerer="learned")
+    assert loose.confidence == tight.confidence
+    assert tight.found == (tight.confidence >= 0.99) and loose.found == (loose.confidence >= ranker_threshold)
 
 
 def test_learned_and_rules_answer_the_same_contract(fixture_service):

@@ -135,6 +135,17 @@ def test_empty_first_cell_continues_the_row_label_and_empty_columns_are_dropped(
     ]
 
 
+def test_a_row_of_units_under_the_heads_joins_them():
+    text = "Key figures\nYear\tActive incubators\tGrants\tRate\n\t(number)\t(NIS million)\t(%)\n2012\t22\t162\t55"
+    (table,) = find_tables(text, "d")
+    assert table.header == ("Year", "Active incubators (number)", "Grants (NIS million)", "Rate (%)")
+    assert [(c.row, c.column, c.value) for c in table.cells] == [
+        ("2012", "Active incubators (number)", "22"),
+        ("2012", "Grants (NIS million)", "162"),
+        ("2012", "Rate (%)", "55"),
+    ]
+
+
 def test_two_tables_get_their_own_ids_and_captions():
     text = f"{TABLE_TEXT}\n\nSecond Table\nK\tV\nx\t1\ny\t2"
     tables = find_tables(text, "d")

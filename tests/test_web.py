@@ -63,6 +63,9 @@ class CannedService:
     def ask(self, question, top_k=5, filters=None, mode="full"):
         return self.response.model_copy(update={"question": question})
 
+    def abstain_threshold(self, answerer=None):
+        return self.real.abstain_threshold(answerer)
+
 
 @pytest.fixture
 def canned(app, web_service):
@@ -183,7 +186,13 @@ def test_not_found_state_renders_a_canned_response(client, canned, web_service):
     assert len(re.findall(r'<li class="passage"', page)) == 2
     # facts that read like partial answers are not shown, nor markers, nor "match" words
     assert '<table class="facts">' not in page and 'class="ref"' not in page and "strong match" not in page
-    assert "Below 25% the service does not answer" in page
+    # the threshold the answerer really applies: the learned one's comes from its ranker file, not the setting
+    threshold = web_service.abstain_threshold("learned")
+    assert f"Below {threshold:.0%} the service does not answer" in page
+    rules = AskResponse(question="", found=False, confidence=0.12, answerer="rules", passages=nearest)
+    canned(rules)
+    page = client.get("/", params={"q": "Who won the 1998 world cup?"}).text
+    assert f"Below {web_service.settings.abstain_threshold:.0%} the service does not answer" in page
 
 
 def test_conflicts_are_shown_side_by_side(client, canned, web_service):

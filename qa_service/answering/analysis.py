@@ -23,7 +23,7 @@ KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "e
 # A year constrains the question only when the question says so: "in 2009", "as of 2024", "by 2030".
 _YEAR_CONSTRAINT = re.compile(
     r"\b(?:in|as of|during|by|since|from|until|till|before|after|between|through|for|of|to|and|around|circa)\s+"
-    r"(?:the\s+)?(?:(?:early|mid|late|end of|year|fiscal year|fy)\s+)?((?:1[89]|20)\d\d)\b",
+    r"(?:the\s+)?(?:(?:early|mid|late|end of|year|fiscal year|fiscal)\s+|fy\s*)?((?:1[89]|20)\d\d)\b",
     re.I,
 )
 _SOURCE_AFTER = re.compile(r"^\W*(?:\w+\W+)?(?:paper|slides?|report|study|article|document|evaluation|presentation)\b",

@@ -104,7 +104,7 @@ def cell_kind(text: str) -> str:
 
 
 def _with_unit(number: str, unit: str) -> str:
-    unit = unit.strip()
+    unit = re.split(r"[,;]", unit)[0].strip()  # "RM bn, cum.": the unit, then a note on the figures
     if unit.lower() in _NO_UNIT or len(unit.split()) > 3:
         return number
     if unit == "%":

@@ -4,26 +4,49 @@ from __future__ import annotations
 
 import re
 
-from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
+from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS, ISO_CODES
 
-# The money extractor's currency words and symbols; "won" and "pound" are left out (other senses in questions:
-# "how many teams won", "a pound of"), and the symbols are the one-character ones ("$" inside "US$").
-_CURRENCY = {w: c for w, c in CURRENCY_WORDS.items() if w not in ("won", "pound")}
-_CURRENCY_WORD = re.compile(r"\b(" + "|".join(sorted(_CURRENCY, key=len, reverse=True)) + r")s?\b", re.I)
-_SYMBOL = {sym: c for sym, c in CURRENCY_SYMBOLS.items() if len(sym) == 1}
+# The money extractor's currency names, codes and signs; "won" and "pound" are left out (other senses in
+# questions: "how many teams won", "a pound of"). Names are read in any case, codes only in capitals ("TRY 5",
+# not "try"), and letter signs only before a figure ("RM 62.9", not "RM" alone).
+_NAMES = {w: c for w, c in CURRENCY_WORDS.items() if w.upper() not in ISO_CODES and w not in ("won", "pound")}
+
+
+def _alternatives(words) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+_DOLLARS = [s for s in CURRENCY_SYMBOLS if s.endswith("$")]
+_LETTER_SIGNS = [s for s in CURRENCY_SYMBOLS if s.isalpha() and s not in ISO_CODES]
+_FOUND = re.compile(
+    rf"(?P<name>\b(?i:{_alternatives(_NAMES)})s?\b)|(?P<code>\b(?:{_alternatives(ISO_CODES)})\b)"
+    rf"|(?P<sign>(?<![A-Za-z])(?:{_alternatives(_DOLLARS)})|[{''.join(s for s in CURRENCY_SYMBOLS if len(s) == 1)}]"
+    rf"|\b(?:{_alternatives(_LETTER_SIGNS)})(?=\.?\s?\d))"
+)
+
+
+def _currencies(text: str, signs: bool = True) -> set[str]:
+    found = set()
+    for m in _FOUND.finditer(text):
+        if m.group("name"):
+            w = " ".join(m.group("name").lower().split())
+            found.add(_NAMES.get(w) or _NAMES[w[:-1]])
+        elif m.group("code"):
+            found.add(ISO_CODES[m.group("code")])
+        elif signs:
+            found.add(CURRENCY_SYMBOLS[m.group("sign")])
+    return found
 
 
 def stated_currency(text: str) -> str | None:
-    """The one currency an amount is written in ("US$ 30M", "five million dollars", "EUR 2 bn"), if any."""
-    found = {_SYMBOL[ch] for ch in text if ch in _SYMBOL} | _currency_words(text)
+    """The one currency an amount is written in ("US$ 30M", "five million dollars", "EUR 2 bn", "C$ 950
+    million", "RM 62.9 billion"), if any."""
+    found = _currencies(text)
     return found.pop() if len(found) == 1 else None
 
 
 def asked_currency(question: str) -> str | None:
-    """The currency a question asks its amount in ("... in euros?"), when it names exactly one."""
-    found = _currency_words(question)
+    """The currency a question asks its amount in ("... in euros?", "in Canadian dollars?"), when it names
+    exactly one."""
+    found = _currencies(question, signs=False)
     return found.pop() if len(found) == 1 else None
-
-
-def _currency_words(text: str) -> set[str]:
-    return {_CURRENCY[m.group(1).lower()] for m in _CURRENCY_WORD.finditer(text)}

@@ -302,7 +302,11 @@ def _year_nearness(
                 return 1.0
             continue
         lo, hi = (i, c_first) if i < c_first else (c_last, i)
-        between = view.text[view.tokens[lo][1] - view.start : view.tokens[hi][0] - view.start] if hi < len(view.tokens) else ""
+        between = (
+            view.text[view.tokens[lo][1] - view.start : view.tokens[hi][0] - view.start]
+            if hi < len(view.tokens)
+            else ""
+        )
         d = hi - lo + 2 * len(_STRONG_BREAK.findall(between))
         if best is None or d < best:
             best, year = d, y

@@ -97,8 +97,16 @@ def prepare(
                                     (("row_hit", row_hit), ("col_hit", float(found.score))),))  # fmt: skip
     top = units[0] if units else None
     qc = question_context(ctx, analysis, top, scoped, top.chunk if top else None)
-    old = rules.answer(ctx, question, top_k=top_k, filters=filters, mode=mode, result=result, table=table or False,
-                       with_conflicts=False)
+    old = rules.answer(
+        ctx,
+        question,
+        top_k=top_k,
+        filters=filters,
+        mode=mode,
+        result=result,
+        table=table or False,
+        with_conflicts=False,
+    )
     if old.answer:
         qc.rules_answer = old.answer
         ev = old.passages[0].evidence if old.passages else None
@@ -327,7 +335,9 @@ def _asks(text: str, kind: str) -> str:
         return "why"
     if _WHEN_QUESTION.search(asked) or _KOREAN_WHEN.search(asked):
         return "when"
-    if _WHERE_QUESTION.search(asked) or (kind == "entity" and (_NAME_QUESTION.search(asked) or _KOREAN_NAME.search(asked))):
+    if _WHERE_QUESTION.search(asked) or (
+        kind == "entity" and (_NAME_QUESTION.search(asked) or _KOREAN_NAME.search(asked))
+    ):
         return "name"
     amount = _AMOUNT_QUESTION.search(text) or _KOREAN_AMOUNT.search(text)
     if kind in ("money", "percent") or (kind in FIGURE_KINDS and kind != "date" and amount):
@@ -500,6 +510,11 @@ class LearnedAnswerer:
                     counts[span.head] = counts.get(span.head, 0) + 1
         word_vectors(ctx, self.spans.memo, sorted(counts, key=lambda w: -counts[w])[:limit], batch_size=256)
 
+    def threshold(self, settings) -> float:
+        """The threshold chosen on held-out folds, unless QA_ABSTAIN_THRESHOLD is set (an operator's choice wins)."""
+        explicit = "abstain_threshold" in settings.model_fields_set
+        return settings.abstain_threshold if explicit else self.ranker.threshold
+
     def answer(
         self, ctx: AnswerContext, question: str, top_k: int = 5, filters: Filters | None = None, mode: str = "full",
         started: float | None = None, scoped: bool = False,
@@ -519,10 +534,7 @@ class LearnedAnswerer:
         else:
             conf, text, lead = 0.0, None, None
         conf = round(conf, 3)
-        # The threshold chosen on held-out folds, unless QA_ABSTAIN_THRESHOLD is set (an operator's choice wins).
-        explicit = "abstain_threshold" in settings.model_fields_set
-        threshold = settings.abstain_threshold if explicit else self.ranker.threshold
-        found = text is not None and conf >= threshold
+        found = text is not None and conf >= self.threshold(settings)
         level = "not_found" if not found else "confident" if conf >= settings.confident_threshold else "tentative"
         answer_type = "none"
         supporting = []

@@ -85,12 +85,19 @@ def answer_table(data: dict[str, Any]) -> str:
     return _table(["metric", "value", "count"], rows)
 
 
+def _threshold(cfg: dict[str, Any]) -> str:
+    """The abstain threshold the answers were judged at (reports from before it was recorded: the setting)."""
+    value = cfg.get("effective_abstain_threshold", cfg["settings"]["abstain_threshold"])
+    who = f"{cfg['answerer']} answerer, " if cfg.get("answerer") else ""
+    return f"{who}abstain threshold {value}"
+
+
 def readme_table(data: dict[str, Any]) -> str:
     """The compact tables shown in the README."""
     cfg = data["config"]
     return (
-        f"Last run: {cfg['created']}, {cfg['questions']} questions, abstain threshold "
-        f"{cfg['settings']['abstain_threshold']} (`qa-service eval`; details in `eval/report.md`).\n\n"
+        f"Last run: {cfg['created']}, {cfg['questions']} questions, {_threshold(cfg)} "
+        f"(`qa-service eval`; details in `eval/report.md`).\n\n"
         f"{retrieval_table(data)}\n\n{answer_table(data)}"
     )
 
@@ -117,7 +124,7 @@ def render_markdown(data: dict[str, Any], chart_name: str = "report.png") -> str
         f"Generated {cfg['created']} by qa-service {cfg['qa_service_version']} from `{cfg['questions_file']}`: "
         f"{counts['questions']} questions ({counts['answerable']} answerable, {counts['unanswerable']} unanswerable). "
         f"Index: model `{_model_name(index.get('model'))}`, corpus `{index.get('corpus_hash', '?')}`, "
-        f"{idx_counts.get('chunks', '?')} chunks. Abstain threshold {cfg['settings']['abstain_threshold']}.",
+        f"{idx_counts.get('chunks', '?')} chunks. {_threshold(cfg).capitalize()}.",
         f"![configurations compared]({chart_name})",
         f"## Retrieval (`search`, k = {cfg['search_k']})",
         retrieval_table(data),

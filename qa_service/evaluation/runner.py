@@ -21,7 +21,7 @@ from qa_service.schemas import SEARCH_MODES, AskResponse
 
 MODES = SEARCH_MODES  # bm25, dense, hybrid, full
 IR_METRICS = (*m.RETRIEVAL_METRICS, "hit_rate@1", "hit_rate@5", "hit_rate@10")
-CALIBRATION_THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(9))  # 0.20 .. 0.60
+CALIBRATION_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05 .. 0.60 (the ranker's is ~0.1)
 ANSWER_HEADLINES = (
     "answer_accuracy", "overall_accuracy", "abstention_precision", "abstention_recall",
     "false_abstention_rate", "citation_accuracy", "citation_accuracy_top5",
@@ -114,7 +114,7 @@ def run_eval(
     data["answers"]["latency_ms"] = m.percentiles([r["ask_ms"] for r in rows])
     data["abstention"] = m.abstention_scores([not r["ask"].found for r in rows], [not q.answerable for q in questions])
     data["citation"] = _citation_block(questions, [r["ask"] for r in rows])
-    data["calibration"] = _calibration(questions, [r["twin"] for r in rows], service.settings.abstain_threshold)
+    data["calibration"] = _calibration(questions, [r["twin"] for r in rows], service.abstain_threshold())
     data["answerers"] = _answerers(service, questions, top_k, compare)
     data["headline"] = _headline(data, modes)
     data["questions"] = [_question_row(q, r, qrels.get(q.id, {}), modes) for q, r in zip(questions, rows, strict=True)]
@@ -293,6 +293,9 @@ def _config(service, questions_file, n: int, k: int, top_k: int, modes: Sequence
             key: getattr(s, key)
             for key in ("embedder", "chunk_words", "chunk_overlap", "candidates", "rrf_k", "abstain_threshold")
         },
+        "answerer": s.answerer,
+        # the threshold the answers were judged at: the learned answerer's comes from its ranker file
+        "effective_abstain_threshold": service.abstain_threshold(),
         "search_k": k,
         "ask_top_k": top_k,
         "modes": list(modes),

@@ -15,42 +15,55 @@ from qa_service.facts.base import Claims, Found
 from qa_service.text.aliases import STOPWORDS
 from qa_service.text.numbers import SCALE_WORDS, NumberSpan
 
+# Currencies by the signs written before an amount ("C$ 950 million", "RM 62.9 billion", "₹ 40 crore") ...
 CURRENCY_SYMBOLS = {
-    "US$": "USD",
-    "U.S.$": "USD",
-    "$": "USD",
-    "USD": "USD",
-    "KRW": "KRW",
-    "₩": "KRW",
-    "EUR": "EUR",
-    "€": "EUR",
-    "GBP": "GBP",
-    "£": "GBP",
-    "JPY": "JPY",
-    "¥": "JPY",
-    "CNY": "CNY",
-    "RMB": "CNY",
-}
+    "US$": "USD", "U.S.$": "USD", "$": "USD", "C$": "CAD", "CA$": "CAD", "Can$": "CAD", "A$": "AUD", "AU$": "AUD",
+    "NZ$": "NZD", "NT$": "TWD", "S$": "SGD", "HK$": "HKD", "R$": "BRL", "MX$": "MXN",
+    "₩": "KRW", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₪": "ILS", "₱": "PHP", "₫": "VND", "฿": "THB",
+    "₺": "TRY", "₽": "RUB", "RM": "MYR", "Rp": "IDR", "Rs": "INR", "RMB": "CNY",
+}  # fmt: skip
+# ... the ISO 4217 codes written before or after it ("SEK 10 million", "950 million CAD"; NIS for the shekel) ...
+ISO_CODES = {
+    code: code
+    for code in (
+        "USD KRW EUR GBP JPY CNY CAD AUD NZD TWD SGD HKD BRL MXN MYR INR ILS CHF SEK NOK DKK IDR THB VND PHP ZAR "
+        "TRY RUB PLN CZK HUF"
+    ).split()
+} | {"NIS": "ILS"}
+CURRENCY_SYMBOLS |= ISO_CODES
+# ... and the names written after it, singular and lower-case ("five million dollars", "40 billion ringgit",
+# "12 million Canadian dollars"); plurals are read by ``currency_of_word``.
 CURRENCY_WORDS = {
-    "dollar": "USD",
-    "usd": "USD",
-    "won": "KRW",
-    "krw": "KRW",
-    "euro": "EUR",
-    "eur": "EUR",
-    "yen": "JPY",
-    "jpy": "JPY",
-    "pound": "GBP",
-    "gbp": "GBP",
-    "yuan": "CNY",
-    "renminbi": "CNY",
-    "rmb": "CNY",
-    "cny": "CNY",
-}
-_PREFIX = re.compile(r"(?:(?<![A-Za-z])(?:US|U\.S\.)\s?\\?\$|\\?\$|₩|€|£|¥|\b(?:USD|KRW|EUR|GBP|JPY|CNY|RMB))\s?$")
+    "dollar": "USD", "us dollar": "USD", "u.s. dollar": "USD", "canadian dollar": "CAD", "australian dollar": "AUD",
+    "new zealand dollar": "NZD", "taiwan dollar": "TWD", "new taiwan dollar": "TWD", "singapore dollar": "SGD",
+    "hong kong dollar": "HKD", "won": "KRW", "euro": "EUR", "yen": "JPY", "pound": "GBP", "pound sterling": "GBP",
+    "yuan": "CNY", "renminbi": "CNY", "ringgit": "MYR", "rupee": "INR", "rupiah": "IDR", "shekel": "ILS",
+    "new shekel": "ILS", "krona": "SEK", "kronor": "SEK", "swedish krona": "SEK", "krone": "NOK", "kroner": "NOK",
+    "baht": "THB", "swiss franc": "CHF", "rmb": "CNY",
+}  # fmt: skip
+CURRENCY_WORDS |= {code.lower(): unit for code, unit in ISO_CODES.items()}
+
+
+def currency_of_word(word: str) -> str | None:
+    """The currency a written name stands for: "Canadian dollars" -> CAD, "euros" -> EUR, "SEK" -> SEK."""
+    w = " ".join(word.lower().split())
+    return CURRENCY_WORDS.get(w) or (CURRENCY_WORDS.get(w[:-1]) if w.endswith("s") else None)
+
+
+def _alternatives(words) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+_DOLLAR_LIKE = sorted((s[:-1] for s in CURRENCY_SYMBOLS if s.endswith("$") and len(s) > 1), key=len, reverse=True)
+_OTHER_SIGNS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
+_LETTER_SIGNS = [s for s in CURRENCY_SYMBOLS if s.isalpha()]
+_PREFIX = re.compile(
+    r"(?:(?<![A-Za-z])(?:" + "|".join(re.escape(p) for p in _DOLLAR_LIKE) + r")\s?\\?\$|\\?\$"
+    rf"|[{_OTHER_SIGNS}]|\b(?:{_alternatives(_LETTER_SIGNS)})\.?)\s?$"
+)
 _SUFFIX = re.compile(
-    r"\s{1,4}(?:(?:US|U\.S\.)\s+)?"
-    r"(?P<cur>dollars?|won|euros?|yen|pounds?|yuan|renminbi|USD|KRW|EUR|GBP|JPY|CNY|RMB)\b"
+    rf"\s{{1,4}}(?P<cur>(?i:{_alternatives(w for w in CURRENCY_WORDS if w.upper() not in ISO_CODES)})s?"
+    rf"|{_alternatives(ISO_CODES)})\b"
 )
 _PER = re.compile(
     r"\s*(?:per\s+(?P<a>year|annum|month|week|day)|a\s+(?P<b>year|month|week|day)"
@@ -67,7 +80,7 @@ def _currency_before(text: str, n: NumberSpan) -> tuple[int, str] | None:
     m = _PREFIX.search(text[max(0, n.start - 8) : n.start])
     if not m:
         return None
-    symbol = re.sub(r"[\s\\]", "", m.group())
+    symbol = re.sub(r"[\s\\]", "", m.group()).rstrip(".")
     return n.start - len(m.group()), CURRENCY_SYMBOLS.get(symbol, "USD")
 
 
@@ -90,7 +103,7 @@ def _amount(text: str, n: NumberSpan) -> Found | None:
         return Found("money", start, end, value=value, unit=unit, per=_per(text, end))
     m = _SUFFIX.match(text, n.end)
     if m:
-        unit = CURRENCY_WORDS[m.group("cur").lower().rstrip("s")]
+        unit = currency_of_word(m.group("cur")) or "USD"
         if m.group("cur") == "won" and n.value < 1000:
             return None  # "team 3 won the prize": won amounts are large
         return Found("money", n.start, m.end(), value=n.value, unit=unit, per=_per(text, m.end()))

@@ -97,6 +97,18 @@ def _two_row_header(rows: list[list[tuple[str, int, int]]]) -> bool:
     )  # fmt: skip
 
 
+_UNIT_CELL = re.compile(r"\([^()]{1,30}\)")
+
+
+def _unit_row(rows: list[list[tuple[str, int, int]]]) -> bool:
+    """A second row that only gives the columns' units under their heads: "(number)", "(USD million)", "(%)"."""
+    if len(rows) < 3:
+        return False
+    second = [c.strip() for c, _s, _e in rows[1]]
+    units = [c for c in second[1:] if c]
+    return not second[0] and bool(units) and all(_UNIT_CELL.fullmatch(c) for c in units)
+
+
 def _merge_header(top: list[str], second: list[str]) -> list[str]:
     labels, span = [], ""
     for k, (a, b) in enumerate(zip(top, second, strict=True)):
@@ -139,6 +151,12 @@ def _table(text: str, lines: list, first: int, block: list, doc_id: str, number:
     elif _two_row_header(rows):
         # Merged header cells: "Output" over "2001 | 2005" heads two columns, "Output 2001" and "Output 2005".
         header, body = _merge_header(header, [cell for cell, _s, _e in rows[1]]), rows[2:]
+    elif _unit_row(rows):
+        # Units under the heads: "Follow-on private investment" over "(USD million)" heads one column.
+        header, body = (
+            [" ".join(x for x in (h, u.strip()) if x) for h, (u, _s, _e) in zip(header, rows[1], strict=True)],
+            rows[2:],
+        )
     labels = [h or ("value" if len(header) == 2 else f"column {k + 1}") for k, h in enumerate(header)]
     cells: list[TableCell] = []
     row_label = ""

@@ -58,13 +58,12 @@ _NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 # Every number holds a digit or one of these words: a text with none holds no number (a quick test first).
-_MAY_HOLD_NUMBER = re.compile(
-    rf"\d|\b(?:{_UNITS}|{_TEENS}|{_TENS}|hundred|{_SCALE_WORD}|half|dozen)", re.IGNORECASE
-)
+_MAY_HOLD_NUMBER = re.compile(rf"\d|\b(?:{_UNITS}|{_TEENS}|{_TENS}|hundred|{_SCALE_WORD}|half|dozen)", re.IGNORECASE)
 _WORD_VALUES = {w: float(i) for i, w in enumerate(f"zero|{_UNITS}|{_TEENS}".split("|"))} | {
     w: float(10 * i) for i, w in enumerate(_TENS.split("|"), start=2)
 }
-_CURRENCY_PREFIX = re.compile(r"^(?:US\\?\$|[$\u20a9\u20ac\u00a3\u00a5])\s*")
+# "US$", "NT$", "C$", "$", "₩", "€", "£", "¥", "₹", "₪" (the money extractor reads which currency each is)
+_CURRENCY_PREFIX = re.compile(r"^(?:[A-Z]{0,3}\\?\$|[\u20a9\u20ac\u00a3\u00a5\u20b9\u20aa])\s*")
 _EXTRA_WORDS = {"a": 1.0, "an": 1.0, "dozen": 12.0, "half": 0.5}
 
 

@@ -129,7 +129,9 @@ def _answer_context(request: Request, service: QAService, response: AskResponse,
     return {
         "level": response.confidence_level,
         "heading": views.level_heading(response, filtered),
-        "explanation": calibration.explain(response.confidence_level, bins, s.abstain_threshold, s.confident_threshold),
+        "explanation": calibration.explain(
+            response.confidence_level, bins, service.abstain_threshold(response.answerer), s.confident_threshold
+        ),
         "filtered": filtered,
         "search_all": "/?" + urlencode(all_docs) + "#answer",
         "passages": shown,
