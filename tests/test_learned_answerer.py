@@ -502,3 +502,29 @@ def test_korean_questions_get_their_kind_parts_years_and_question_word_rules(que
     a = analyse(question)
     assert [(p.kind, _asks(p.text, p.kind)) for p in a.parts] == parts
     assert a.years == years
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "entity", "shown"),
+    [
+        # a name the parser cut short inside a stored entity that names what is asked: the entity's full name
+        ("Which ministry ran the NURI program?", "Education", "Education ministry (Ministry of Education, MEHRD)",
+         "Education ministry (Ministry of Education, MEHRD)"),
+        # the entity is another sort of thing than the one asked: the parser's name stays
+        ("Which city hosts the campus?", "Seoul", "Seoul National University", "Seoul"),
+    ],
+)  # fmt: skip
+def test_a_name_cut_short_inside_a_stored_entity_of_the_asked_sort_is_shown_whole(question, span, entity, shown):
+    from qa_service.answering.candidates import Candidate
+    from qa_service.answering.learned import Prepared, joined_answer
+    from qa_service.records import Fact
+    from qa_service.retrieval.retriever import ScoredUnit
+
+    unit = ScoredUnit(unit=0, chunk=0, score=1.0, cosine=0.5, coverage=0.5)
+    fact = Fact(fact_id="f", kind="entity", text=entity, start=10, end=10 + len(entity), doc_id="d", entity=entity)
+    whole = Candidate("fact:entity", "entity", entity, "d", fact.start, fact.end, unit, 0, 1, fact=fact)
+    name = Candidate("span:ORG", "entity", span, "d", 10, 10 + len(span), unit, 0, 1)
+    a = analyse(question)
+    prep = Prepared(a, None, [], [name, whole], [np.zeros((2, len(NAMES)))], None)
+    assert joined_answer(prep, [(a.parts[0], 0, 1.0, 0.0)]) == shown
+    assert joined_answer(prep, [(a.parts[0], 1, 1.0, 0.0)]) == entity

@@ -458,12 +458,31 @@ def confidence_vector(
     return np.asarray([values[k] for k in CONFIDENCE_FEATURES], dtype=np.float64)
 
 
-def shown_text(prep: Prepared, i: int) -> str:
+def shown_text(prep: Prepared, i: int, part: Part | None = None) -> str:
     """The answer as shown for candidate ``i``: a bare number that starts a stored fact of the same value takes
     that fact's words ("26,768" -> "26,768 companies"), so the answer carries its unit whichever reading of the
-    figure scored best."""
+    figure scored best; a name read by the parser inside a stored entity that names what the question asks for
+    takes the entity's full name ("Education", asked "which ministry", -> "Education ministry (Ministry of
+    Education and Human Resources Development, MEHRD)"), and not otherwise ("Seoul", asked "which city", stays
+    "Seoul" inside "Seoul National University")."""
     c = prep.candidates[i]
     fact = prep.facts[i]
+    if (
+        part is not None
+        and part.focus
+        and c.fact is None
+        and c.kind == "entity"
+        and c.source.startswith("span:")
+        and fact is not None
+        and fact.kind == "entity"
+    ):
+        holder = next((o for o in prep.candidates if o.fact is fact), None)
+        if (
+            holder is not None
+            and len(holder.text) > len(c.text)
+            and set(analyze(part.focus)) <= set(analyze(holder.text))
+        ):
+            return holder.text
     if (
         c.fact is None
         and fact is not None
@@ -479,7 +498,7 @@ def shown_text(prep: Prepared, i: int) -> str:
 
 
 def joined_answer(prep: Prepared, picks: list[tuple[Part, int, float, float]]) -> str:
-    texts = list(dict.fromkeys(shown_text(prep, i) for _, i, _, _ in picks))
+    texts = list(dict.fromkeys(shown_text(prep, i, part) for part, i, _, _ in picks))
     if len(texts) == 1:
         return texts[0]
     return ", ".join(texts[:-1]) + " and " + texts[-1]
