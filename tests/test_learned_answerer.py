@@ -386,6 +386,9 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
          "claim the tax incentives."], ["explanation", "explanation"], 1),
         # a budget "in 2014" is an amount, never a year
         ("What was the programme budget in 2014?", ["2015", "SEK 104 million"], ["date", "money"], 1),
+        # a table row read as a sentence answers no question as a sentence, "why" or not
+        ("What was the highest export value ever recorded?", ["2013 2,350 2,049 95,760 36.7", "Exports peaked in "
+         "2013 at USD 36.7 billion."], ["explanation", "explanation"], 1),
     ],
 )  # fmt: skip
 def test_a_part_never_takes_a_candidate_of_a_kind_that_cannot_answer_it(question, texts, kinds, chosen):
@@ -528,3 +531,40 @@ def test_a_name_cut_short_inside_a_stored_entity_of_the_asked_sort_is_shown_whol
     prep = Prepared(a, None, [], [name, whole], [np.zeros((2, len(NAMES)))], None)
     assert joined_answer(prep, [(a.parts[0], 0, 1.0, 0.0)]) == shown
     assert joined_answer(prep, [(a.parts[0], 1, 1.0, 0.0)]) == entity
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        # "how much land", "how many hectares": an area, not a sum of money or a count
+        ("As of June 2020, how much land had been reclaimed?", [("area", "land")]),
+        ("How many hectares of the zone had been reclaimed?", [("area", "hectare")]),
+        ("How many areas were designated?", [("count", "area")]),
+        # a relative clause after a comma is no second part, and its noun is not the focus
+        ("What was the 2015 production of the Chungbuk region, which includes Osong?", [("entity", "production")]),
+        ("How many firms were there in 2010, when the plan began?", [("count", "firm")]),
+        # a comma before a question word that opens a question still starts a part
+        ("How many teams applied, how many were chosen?", [("count", "team"), ("count", None)]),
+        ("When was it built, and where is it?", [("date", None), ("explanation", None)]),
+    ],
+)  # fmt: skip
+def test_area_questions_and_relative_clauses_are_read_as_asked(question, parts):
+    assert [(p.kind, p.focus) for p in analyse(question).parts] == parts
+
+
+def test_figure_labels_on_text_without_a_number_or_inside_a_phone_number_are_no_candidates():
+    from qa_service.answering.candidates import _span_candidate
+    from qa_service.index.spans import Span
+    from qa_service.retrieval.retriever import ScoredUnit
+
+    unit = ScoredUnit(unit=0, chunk=0, score=1.0, cosine=0.5, coverage=0.5)
+    text = "정책 실패를 초래하였으며 Tel: 042-629-7857. In 2005, 133 firms moved in."
+
+    def cand(needle, label):
+        start = text.index(needle)
+        return _span_candidate(Span(start, start + len(needle), label, None), text, "d", unit, 0, 1)
+
+    assert cand("초래하였으며", "ORDINAL") is None  # the English parser reading Korean text
+    assert cand("042-629-7857", "CARDINAL") is None and cand("629", "CARDINAL") is None
+    kept = cand("133", "CARDINAL")
+    assert kept is not None and kept.value == 133 and kept.head == "firm"

@@ -28,8 +28,16 @@ _YEAR_CONSTRAINT = re.compile(
 )
 _SOURCE_AFTER = re.compile(r"^\W*(?:\w+\W+)?(?:paper|slides?|report|study|article|document|evaluation|presentation)\b",
                            re.I)  # fmt: skip
-_PART_SPLIT = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:how|when|what|which|who|where|in what|in which)\b)",
-                         re.I)  # fmt: skip
+# A new part starts at a question word after "and" ("how many X and how many Y", "how much, and when"), or after
+# a bare comma when it plainly opens a question ("..., how many jobs?", "..., when was it built?"): after a bare
+# comma "which"/"who" and a "when"/"where" without an auxiliary open a relative clause ("the Chungbuk region,
+# which includes Osong", "in 2015, when the plan began"), not a part.
+_AUX = r"(?:was|were|did|do|does|is|are|has|have|had|can|could|will|would|should)"
+_PART_SPLIT = re.compile(
+    r"(?:,\s*and\s+|\s+and\s+)(?=(?:how|when|what|which|who|where|in what|in which)\b)"
+    rf"|,\s*(?=how\b|(?:when|where|what|in what|in which)\s+{_AUX}\b|what\s+\w+\s+{_AUX}\b)",
+    re.I,
+)
 _WH = frozenset("how what which who whom when where why".split())
 _SKIP = frozenset("kind kinds type types sort sorts number amount share total level name".split())
 _DATE_WORDS = frozenset("year years month months date period decade time day".split())
@@ -60,6 +68,10 @@ def _kind_of_focus(question: str, kind: str, focus: str | None) -> str:
         return "entity"  # "what was it called": a name
     if not low.startswith("how") and re.search(r"\b(?:called|the name of)\b", low):
         return "entity"  # "what is the name of the fund ...": a name, not a sum of money
+    if re.search(r"\bhow much\b", low) and focus in ("land", "area", "space", "territory", "floor"):
+        return "area"  # "how much land was reclaimed": an area, not a sum of money
+    if re.search(r"\bhow many\b", low) and focus in ("hectare", "acre"):
+        return "area"  # "how many hectares": an area, counted in its unit
     if focus is None or (kind in ("count", "date", "population") and low.startswith(("how many", "when"))):
         return kind
     words = low.split()
@@ -114,6 +126,8 @@ def _focus(doc) -> str | None:
     tokens = list(doc)
     for i, tok in enumerate(tokens):
         low = tok.lower_
+        if low == "which" and i and tokens[i - 1].text == ",":
+            continue  # "the Chungbuk region, which includes Osong": a relative clause, not what is asked
         if (low == "many" and i and tokens[i - 1].lower_ == "how") or low in ("which", "what", "whose"):
             run = []
             for nxt in tokens[i + 1 : i + 8]:

@@ -188,7 +188,9 @@ def generate(
                 add(Candidate("fact:population", "count", text, chunk.doc_id, fact.start,
                               fact.end, unit, rank, prank, "people", fact.value, fact))  # fmt: skip
         for span in spans.of(unit.unit) if spans is not None else ():
-            add(_span_candidate(span, doc_text, chunk.doc_id, unit, rank, prank))
+            c = _span_candidate(span, doc_text, chunk.doc_id, unit, rank, prank)
+            if c is not None:
+                add(c)
         lists = spans.memo.setdefault("lists", {}) if spans is not None else {}
         if unit.unit not in lists:
             lists[unit.unit] = list_spans(doc_text, lo, hi)
@@ -221,7 +223,20 @@ _LEANS_BACK = re.compile(
 )
 
 
-def _span_candidate(span: Span, doc_text: str, doc_id: str, unit: ScoredUnit, rank: int, prank: int) -> Candidate:
+# A telephone or fax number ("042-629-7857", "(02) 3456-7890"): its digits are no figure
+_PHONE = re.compile(r"(?<![\d.,])(?:\+\d{1,3}[\s-])?(?:\(\d{2,4}\)\s?|\d{2,4}[-.\s])\d{3,4}[-.]\d{4}(?!\d)")
+
+
+def _in_phone_number(doc_text: str, start: int, end: int) -> bool:
+    lo = max(0, start - 20)
+    return any(m.start() + lo <= start and end <= m.end() + lo for m in _PHONE.finditer(doc_text[lo : end + 20]))
+
+
+def _span_candidate(
+    span: Span, doc_text: str, doc_id: str, unit: ScoredUnit, rank: int, prank: int
+) -> Candidate | None:
+    """The parser's entity as a candidate; a figure label on a text that holds no number (the English model
+    reading Korean text: "초래하였으며" as an ORDINAL) or the digits of a telephone number give none."""
     from qa_service.text.numbers import numbers_in
 
     text = " ".join(doc_text[span.start : span.end].split())
@@ -229,7 +244,9 @@ def _span_candidate(span: Span, doc_text: str, doc_id: str, unit: ScoredUnit, ra
     value = None
     if kind in ("count", "money", "percent"):
         nums = numbers_in(text)
-        value = nums[0] if nums else None
+        if not nums or _in_phone_number(doc_text, span.start, span.end):
+            return None
+        value = nums[0]
         if span.label in ("CARDINAL", "QUANTITY"):
             tail = re.match(r"\s*([A-Za-z][A-Za-z-]+)", doc_text[span.end : span.end + 30])
             head = _singular(tail.group(1).lower()) if tail else span.head

@@ -308,9 +308,11 @@ def _never_for(part: Part, c: Candidate) -> bool:
     sentence, "when" only a text with a year or a month, "where" no figure; a money or share question takes no
     date. These (with the focus-noun fixes in analysis.py) moved cross-validated top-1 from 0.682 to 0.690 and
     answer accuracy from 0.672 to 0.684 (2026-12-07, session 21)."""
+    if c.kind == "explanation" and _row_of_figures(c.text):
+        return True  # a table row read as a sentence answers nothing as a sentence (its cells are candidates)
     asks = _asks(part.text, part.kind)
     if asks == "why":
-        return c.kind != "explanation" or _row_of_figures(c.text)  # a reason is prose, not a table row
+        return c.kind != "explanation"  # a reason is prose
     if asks == "when" and not _DATE_TEXT.search(c.text):
         return True
     if asks == "name":
@@ -601,14 +603,14 @@ class LearnedAnswerer:
 def relevance(scores: np.ndarray, kind: str) -> np.ndarray:
     """Scores on the 0-1 scale the conflict finder's relative windows were set on (the logistic scorer's
     probabilities): a probability as it is; a ranking score (softmax, LambdaRank) as the logistic of its margin
-    to the best, with the best at 0.977 (a logit of 3.75), so a rival within about 2.5 logits is about as relevant
-    (``conflicts.RELEVANCE``). At a logit of 3.5 (2.25 logits) the 2009 paper's "43 project teams", 2.26 logits
-    below the 2007 slides' "39 projects", fell out after a retraining (the softmax scorer's margins move that
-    much between trainings); at 4 (2.7 logits) one false disagreement appeared among the 177 eval questions (two
-    dates of different events); at 3.75 neither (2026-12-07)."""
+    to the best, with the best at 0.982 (a logit of 4), so a rival within about 2.7 logits is about as relevant
+    (``conflicts.RELEVANCE``). The softmax scorer's margins move between trainings: at 3.75 (2.5 logits) the 2009
+    paper's "43 project teams", 2.65 logits below the 2007 slides' "39 projects" after the retraining on 746
+    questions, fell out; at 4 it is shown and none of the 252 questions over the bundled corpus shows a
+    disagreement (2026-12-07; with an earlier ranker 4 had shown one false one, two dates of different events)."""
     if kind in PROBABILITY_KINDS or len(scores) == 0:
         return scores
-    return 1.0 / (1.0 + np.exp(np.minimum(-(scores - scores.max() + 3.75), 700.0)))  # NEVER: 0, no overflow
+    return 1.0 / (1.0 + np.exp(np.minimum(-(scores - scores.max() + 4.0), 700.0)))  # NEVER: 0, no overflow
 
 
 def fact_scores(prep: Prepared, scores: np.ndarray) -> list:
