@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS, ISO_CODES
+from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS, ISO_CODES, alternation, currency_of_word
 
 # The money extractor's currency names, codes and signs; "won" and "pound" are left out (other senses in
 # questions: "how many teams won", "a pound of"). Names are read in any case, codes only in capitals ("TRY 5",
@@ -12,16 +12,12 @@ from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS, ISO_CODES
 _NAMES = {w: c for w, c in CURRENCY_WORDS.items() if w.upper() not in ISO_CODES and w not in ("won", "pound")}
 
 
-def _alternatives(words) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-
-
 _DOLLARS = [s for s in CURRENCY_SYMBOLS if s.endswith("$")]
 _LETTER_SIGNS = [s for s in CURRENCY_SYMBOLS if s.isalpha() and s not in ISO_CODES]
 _FOUND = re.compile(
-    rf"(?P<name>\b(?i:{_alternatives(_NAMES)})s?\b)|(?P<code>\b(?:{_alternatives(ISO_CODES)})\b)"
-    rf"|(?P<sign>(?<![A-Za-z])(?:{_alternatives(_DOLLARS)})|[{''.join(s for s in CURRENCY_SYMBOLS if len(s) == 1)}]"
-    rf"|\b(?:{_alternatives(_LETTER_SIGNS)})(?=\.?\s?\d))"
+    rf"(?P<name>\b(?i:{alternation(_NAMES)})s?\b)|(?P<code>\b(?:{alternation(ISO_CODES)})\b)"
+    rf"|(?P<sign>(?<![A-Za-z])(?:{alternation(_DOLLARS)})|[{''.join(s for s in CURRENCY_SYMBOLS if len(s) == 1)}]"
+    rf"|\b(?:{alternation(_LETTER_SIGNS)})(?=\.?\s?\d))"
 )
 
 
@@ -29,8 +25,7 @@ def _currencies(text: str, signs: bool = True) -> set[str]:
     found = set()
     for m in _FOUND.finditer(text):
         if m.group("name"):
-            w = " ".join(m.group("name").lower().split())
-            found.add(_NAMES.get(w) or _NAMES[w[:-1]])
+            found.add(currency_of_word(m.group("name")))
         elif m.group("code"):
             found.add(ISO_CODES[m.group("code")])
         elif signs:

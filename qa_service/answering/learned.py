@@ -478,7 +478,7 @@ def shown_text(prep: Prepared, i: int, part: Part | None = None) -> str:
         and fact is not None
         and fact.kind == "entity"
     ):
-        holder = next((o for o in prep.candidates if o.fact is fact), None)
+        holder = _holder_of(prep, fact)
         if (
             holder is not None
             and len(holder.text) > len(c.text)
@@ -493,10 +493,15 @@ def shown_text(prep: Prepared, i: int, part: Part | None = None) -> str:
         and fact.value is not None
         and abs(fact.value - c.value) < 1e-9 * max(1.0, abs(c.value))
     ):
-        holder = next((o for o in prep.candidates if o.fact is fact), None)
+        holder = _holder_of(prep, fact)
         if holder is not None:
             return holder.text
     return c.text
+
+
+def _holder_of(prep: Prepared, fact) -> Candidate | None:
+    """The candidate that states ``fact`` itself (its words, as the fact reads)."""
+    return next((o for o in prep.candidates if o.fact is fact), None)
 
 
 def joined_answer(prep: Prepared, picks: list[tuple[Part, int, float, float]]) -> str:

@@ -21,7 +21,9 @@ from qa_service.schemas import SEARCH_MODES, AskResponse
 
 MODES = SEARCH_MODES  # bm25, dense, hybrid, full
 IR_METRICS = (*m.RETRIEVAL_METRICS, "hit_rate@1", "hit_rate@5", "hit_rate@10")
-CALIBRATION_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 13))  # 0.05 .. 0.60 (the ranker's is ~0.1)
+CALIBRATION_THRESHOLDS = tuple(
+    round(0.05 * i, 2) for i in range(1, 13)
+)  # 0.05 .. 0.60: down to the learned ranker's low threshold
 ANSWER_HEADLINES = (
     "answer_accuracy", "overall_accuracy", "abstention_precision", "abstention_recall",
     "false_abstention_rate", "citation_accuracy", "citation_accuracy_top5",

@@ -50,7 +50,8 @@ def currency_of_word(word: str) -> str | None:
     return CURRENCY_WORDS.get(w) or (CURRENCY_WORDS.get(w[:-1]) if w.endswith("s") else None)
 
 
-def _alternatives(words) -> str:
+def alternation(words) -> str:
+    """A regex alternation of ``words``, longest first (so "NT$" wins over "$"), spaces matching any run."""
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
@@ -59,11 +60,11 @@ _OTHER_SIGNS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
 _LETTER_SIGNS = [s for s in CURRENCY_SYMBOLS if s.isalpha()]
 _PREFIX = re.compile(
     r"(?:(?<![A-Za-z])(?:" + "|".join(re.escape(p) for p in _DOLLAR_LIKE) + r")\s?\\?\$|\\?\$"
-    rf"|[{_OTHER_SIGNS}]|\b(?:{_alternatives(_LETTER_SIGNS)})\.?)\s?$"
+    rf"|[{_OTHER_SIGNS}]|\b(?:{alternation(_LETTER_SIGNS)})\.?)\s?$"
 )
 _SUFFIX = re.compile(
-    rf"\s{{1,4}}(?P<cur>(?i:{_alternatives(w for w in CURRENCY_WORDS if w.upper() not in ISO_CODES)})s?"
-    rf"|{_alternatives(ISO_CODES)})\b"
+    rf"\s{{1,4}}(?P<cur>(?i:{alternation(w for w in CURRENCY_WORDS if w.upper() not in ISO_CODES)})s?"
+    rf"|{alternation(ISO_CODES)})\b"
 )
 _PER = re.compile(
     r"\s*(?:per\s+(?P<a>year|annum|month|week|day)|a\s+(?P<b>year|month|week|day)"
