@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa_service.answering import conflicts
@@ -123,6 +124,42 @@ def test_a_bound_or_an_approximation_admits_the_other_value():
     assert not conflicts.agrees(_bare(4, "max"), _bare(6, None))  # "up to 4" and 6
     assert conflicts.agrees(_bare(40, "approx"), _bare(43, None))  # "about 40" and 43
     assert not conflicts.agrees(_bare(39, None), _bare(43, None))
+
+
+def _dated(sentence: str, date: str, year: int) -> conflicts.Statement:
+    start = sentence.index(date)
+    fact = Fact("d", "date", date, start, start + len(date), "d", date_start=f"{year}-01-01", date_end=f"{year}-12-31")
+    clause = conflicts._clause(sentence, start, start + len(date), 0, len(sentence))
+    return conflicts.Statement(fact, 0, len(sentence), sentence, clause, (), frozenset(), {}, frozenset(),
+                               frozenset(), None)  # fmt: skip
+
+
+def test_two_dates_are_of_one_event_only_when_more_than_their_verbs_agree():
+    # a table row's bare date takes its event from the row; "began" and "starting" are one verb group, but the
+    # location of the institutes and the program's operation are two events
+    row = _dated("1978\tLocation of Research Institutes Began", "1978", 1978)
+    program = _dated("The program was put into operation starting from December 2005.", "December 2005", 2005)
+    assert conflicts.different(row, program) == "another event"
+    moved = _dated("Research institutes began to locate in the town in 1980.", "1980", 1980)
+    assert conflicts.different(row, moved) is None  # the same event, told with other words: a disagreement
+    started = _dated("The program started in 2004.", "2004", 2004)
+    ended = _dated("The program ended in 2008.", "2008", 2008)
+    assert conflicts.different(started, ended) == "another event"  # the same program, a start and an end
+
+
+def test_the_rival_window_does_not_depend_on_the_scale_of_the_scores():
+    from qa_service.answering.learned import NEVER, RIVAL_SD, relevance
+
+    scores = np.array([12.3, 11.0, 9.6, 7.2, 3.1, NEVER])
+    for scale in (0.5, 1.0, 3.0):
+        assert np.allclose(relevance(scores * scale, "softmax"), relevance(scores, "softmax"))
+    rel = relevance(scores, "softmax")
+    spread = scores[:-1].std()
+    best = rel[0]
+    floor = conflicts.RELEVANCE * best
+    inside = scores[:-1] >= scores[0] - RIVAL_SD * spread - 1e-9
+    assert ((rel[:-1] >= floor - 1e-9) == inside).all() and rel[-1] < 1e-12
+    assert np.allclose(relevance(np.array([0.9, 0.4]), "logreg"), [0.9, 0.4])  # probabilities are kept as they are
 
 
 # -- one wording for the API and the page -------------------------------------------------------------------

@@ -568,3 +568,57 @@ def test_figure_labels_on_text_without_a_number_or_inside_a_phone_number_are_no_
     assert cand("042-629-7857", "CARDINAL") is None and cand("629", "CARDINAL") is None
     kept = cand("133", "CARDINAL")
     assert kept is not None and kept.value == 133 and kept.head == "firm"
+
+
+# -- what sort of figure is asked for, and whether one name or a list --------------------------------------
+@pytest.mark.parametrize(
+    ("text", "marks"),
+    [
+        ("How much did the agency spend on all initiatives in 2003–2015?", {"total"}),
+        ("On average, how much did each initiative actually get per year?", {"rate", "actual"}),
+        ("What does the basic funding add up to over the whole period?", {"total"}),
+        ("EUR 10.5 million per year", {"rate"}),
+        ("up to EUR 40 million", {"cap"}),
+        ("20 per cent of the budget", set()),  # a share, not a rate per unit
+        ("총 사업비 4,000억 원", {"total"}),
+        ("연간 평균 130만 달러", {"rate"}),
+        ("the investment targeted in the plan", {"target"}),
+        ("by the end of the First Comprehensive Plan", set()),  # a capitalised Plan names one
+    ],
+)  # fmt: skip
+def test_qualifier_marks_are_read_in_english_and_korean(text, marks):
+    from qa_service.answering.qualifiers import marks as read
+
+    assert read(text) == frozenset(marks)
+
+
+def test_a_figures_qualifiers_agree_or_clash_with_the_asked_ones():
+    from qa_service.answering.qualifiers import agreement, marks, window
+
+    asked = marks("How much did the programme spend in total over 2007-2013?")
+    sentence = "Basic funding was EUR 10.5 million per year; in total EUR 73.5 million went to the centres."
+    per_year = window(sentence, sentence.index("EUR 10.5"), sentence.index("EUR 10.5") + 16)
+    total = window(sentence, sentence.index("EUR 73.5"), sentence.index("EUR 73.5") + 16)
+    assert "in total" not in per_year and "per year" not in total  # the semicolon bounds each figure's window
+    assert agreement(asked, marks(total)) == (0.5, 0.0, 0.0)
+    agree, extra, clash = agreement(asked, marks(per_year))
+    assert agree == 0.0 and extra > 0 and clash > 0
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("Which cities gained new university campuses?", True),
+        ("Which three provincial-level governments make up the capital region?", True),
+        ("What are Daejeon's traditional industries?", True),
+        ("Which ministry created BK21?", False),
+        ("Which first-round winner was based in Dresden?", False),
+        ("Name two programmes of the Education ministry.", True),
+        ("어떤 기관들이 참여했나?", True),
+    ],
+)
+def test_a_question_asking_for_several_things_is_told_from_one_asking_for_one(question, several):
+    from qa_service.answering.analysis import asks_several
+
+    a = analyse(question)
+    assert asks_several(question, a.focus) is several

@@ -163,6 +163,23 @@ def _focus(doc) -> str | None:
     return None
 
 
+_COUNT_WORDS = "two three four five six seven eight nine ten eleven twelve several"
+_SEVERAL = re.compile(rf"\b(?:which|what|name|list)\s+(?:the\s+)?(?:{'|'.join(_COUNT_WORDS.split())}|\d+)\b|들", re.I)
+
+
+@lru_cache(maxsize=4096)
+def asks_several(text: str, focus: str | None) -> bool:
+    """Whether the question asks for several things: a number after its question word ("which three
+    governments"), its focus noun in the plural ("which cities", "what institutions"), or Korean's plural
+    marker. A list answers it; one name alone answers it only in part."""
+    if _SEVERAL.search(text):
+        return True
+    if not focus or focus.endswith("s"):
+        return False
+    stem = focus[:-1] + "ie" if focus.endswith("y") and focus[-2:-1] not in "aeiou" else focus
+    return re.search(rf"\b{re.escape(stem)}e?s\b", text, re.I) is not None
+
+
 def _verb(doc) -> str | None:
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:

@@ -120,9 +120,15 @@ class Statement:
         return _parsed(self.sentence, self.fact.start - self.start, self.fact.end - self.start, bool(self.noun))
 
     @cached_property
-    def content(self) -> frozenset[str]:
-        """Stems of the figure's clause other than numbers and years: what a date or period is the date of."""
-        return frozenset(t for t in analyze(self.clause) if not t[:1].isdigit()) - set(analyze(self.fact.text))
+    def event(self) -> frozenset[str]:
+        """What a date is the date of: the stems of its clause other than numbers and years, or of its sentence
+        when the clause is the bare date (a table row: "1978<tab>Location of Research Institutes Began")."""
+        figure = set(analyze(self.fact.text))
+        for text in (self.clause, self.sentence):
+            words = frozenset(t for t in analyze(text) if not t[:1].isdigit()) - figure
+            if words:
+                return words
+        return frozenset()
 
 
 def statement(fact: Fact, unit: ScoredUnit, ctx: AnswerContext) -> Statement:
@@ -175,8 +181,12 @@ def different(a: Statement, b: Statement) -> str | None:
         return "a per-unit figure against a total"
     pa, pb = a.parsed, b.parsed
     if fa.kind in ("date", "period"):
-        # A date says nothing of what it dates: the two clauses must be seen to tell of the same event.
-        if not (pa.verbs and pb.verbs and _same_event(pa.verbs, pb.verbs)) and not (a.content & b.content):
+        # A date says nothing of what it dates: the two must be seen to tell of the same event, by words other
+        # than their verbs ("1978: location of research institutes began" and "the program was put into
+        # operation starting from December 2005" share a verb group and nothing else: two events), and with no
+        # verbs of two known events ("the program started in 2004", "the program ended in 2008").
+        verbs = {t for v in pa.verbs | pb.verbs for t in analyze(v)}
+        if _other_events(pa.verbs, pb.verbs) or not (a.event & b.event) - verbs:
             return "another event"
     elif not _same_event(pa.verbs, pb.verbs):
         return "another event"
@@ -409,6 +419,15 @@ def _parsed(sentence: str, start: int, end: int, counted: bool) -> Parsed:
         token = token.head
     places = {e.text.lower() for e in doc.ents if e.label_ in ("GPE", "LOC") and not start <= e.start_char < end}
     return Parsed(frozenset(verbs), frozenset(narrowing) if counted else frozenset(), frozenset(places))
+
+
+def _other_events(a: frozenset[str], b: frozenset[str]) -> bool:
+    """The verbs name two events known apart (a start and an end), not merely two verbs."""
+    if a & b:
+        return False
+    ga = {i for i, group in enumerate(_SAME_EVENT) if a & group}
+    gb = {i for i, group in enumerate(_SAME_EVENT) if b & group}
+    return bool(ga and gb and not ga & gb)
 
 
 def _same_event(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -15,9 +15,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa_service.answering.analysis import Part, QuestionAnalysis
+from qa_service.answering.analysis import Part, QuestionAnalysis, asks_several
 from qa_service.answering.candidates import Candidate
 from qa_service.answering.context import AnswerContext
+from qa_service.answering.qualifiers import agreement, marks, window
 from qa_service.answering.rules import _ORDINAL, _specific_terms
 from qa_service.index.lexical import analyze
 from qa_service.text.numbers import YEAR, numbers_in
@@ -29,6 +30,7 @@ SOURCES = (
     "sentences",
 )  # fmt: skip
 KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
+FIGURES = frozenset(("money", "count", "percent", "area", "population"))
 _SOFT = {("population", "count"): 0.5, ("count", "population"): 0.5, ("area", "count"): 0.3}
 CAUSE = re.compile(
     r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted? (?:from|in)|caused? by|led to|lack|"
@@ -44,7 +46,8 @@ NUMERIC = (
     "c_position", "n_same_kind", "list_items", "scoped", "why_cause", "kind_match", "q_len", "multi_part",
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
     "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "ctx_miss_max",
-    "ctx_miss_share", "type_agree", "verb_near", "name_near", "year_near",
+    "ctx_miss_share", "type_agree", "verb_near", "name_near", "year_near", "qual_agree", "qual_extra", "qual_clash",
+    "list_want", "one_for_several",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -272,6 +275,15 @@ def features(
         values["year_agree"] = float(bool(years & a.years))
         values["year_clash"] = float(bool(years and a.years and not years & a.years))
         values["year_near"] = values["year_agree"] - values["year_clash"]
+    if cand.kind == "entity" and asks_several(part.text, part.focus):  # "which cities": a list, not one name
+        values["list_want"] = values["list_items"]
+        values["one_for_several"] = float(values["list_items"] == 0)
+    if cand.kind in FIGURES and part.kind in FIGURES:
+        if fact is not None and fact.kind == "table_cell":
+            stated = marks(f"{fact.row or ''} {fact.column or ''}")
+        else:
+            stated = marks(window(view.text, cand.start - view.start, cand.end - view.start))
+        values["qual_agree"], values["qual_extra"], values["qual_clash"] = agreement(marks(part.text), stated)
     for key, val in cand.extra:
         values[key] = val
     x[[_INDEX[key] for key in values]] = list(values.values())  # one assignment, not one per feature
