@@ -95,6 +95,13 @@ def test_korean_question_reaches_the_korean_abstract(real_service):
     assert any("노무현" in p.text for p in r.hits)
 
 
+def test_a_korean_question_reaches_a_figure_stated_only_in_english(real_service):
+    # the 2,330 clusters are stated only in the English budget-office evaluation; without the glossary's English
+    # ("지정" designated, "클러스터" cluster) the Korean question shared only "2024" with it
+    r = real_service.search("2024년 9월 기준으로 지정되어 운영 중인 지역산업 클러스터는 몇 개인가?", k=3)
+    assert any("2,330" in p.text for p in r.hits)
+
+
 def test_a_table_row_picked_out_by_another_cell_gives_the_field_asked_for(real_service):
     r = _ask(real_service, "Who benefited from the Regional Technology Innovation Center program?")
     assert r.found and r.answer_type == "table" and r.answer.startswith("SMEs outside of Seoul")

@@ -16,6 +16,7 @@ from functools import lru_cache
 from qa_service.answering.question_types import WHY, QuestionType, classify
 from qa_service.answering.rules import _asked_ordinals
 from qa_service.index.lexical import analyze
+from qa_service.text.glossary import with_english
 from qa_service.text.nlp import noun_lemma as _lemma
 from qa_service.text.numbers import YEAR, YEAR_DIGITS
 
@@ -326,8 +327,8 @@ def analyse(question: str) -> QuestionAnalysis:
         qtype=qtype,
         focus=focus,
         verb=_verb(doc) if doc is not None else None,
-        terms=frozenset(analyze(question)),
-        main_terms=_main_terms(question),
+        terms=frozenset(analyze(with_english(question))),  # a Korean question's words in English too
+        main_terms=_main_terms(with_english(question)),
         years=constraint_years(question),
         ordinals=_asked_ordinals(question),
         names=_names(doc, question) if doc is not None else (),

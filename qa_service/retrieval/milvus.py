@@ -19,7 +19,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from qa_service.index.embedding import Embedder
-from qa_service.index.lexical import analyze
 from qa_service.index.milvus_store import BM25_K1, MilvusIndex, bm25_text
 from qa_service.records import Evidence, Hit
 from qa_service.retrieval.retriever import MODES, Filters, Retriever, SearchResult
@@ -120,9 +119,8 @@ class MilvusRetriever(Retriever):
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         t0 = time.perf_counter()
-        expanded = self.index.aliases.expand(query)
-        terms = self.normalise_terms(analyze(expanded))
-        qvec = self.embed_query(expanded)
+        terms = self.query_terms(query)
+        qvec = self.query_vector(query)
         t1 = time.perf_counter()
         fused = self.hybrid(qvec, terms, self.allowed(filters), max(self.candidates, k))
         t2 = time.perf_counter()
