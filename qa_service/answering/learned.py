@@ -616,9 +616,13 @@ def relevance(scores: np.ndarray, kind: str) -> np.ndarray:
     each retraining (the 2009 paper's "43 project teams" fell out of a 2.5-logit window twice); counted in
     the question's own spread it does not depend on the scale of the scores. Measured 2026-12-07 over the 252
     questions about the bundled corpus: the "39 vs 43" rival sits about 0.84 standard deviations below; at 0.9
-    one of those questions shows a disagreement, the same two national figures, answering a question about Busan
-    that the corpus cannot answer (its confidence is what should stop that); dates of two events are kept
-    apart by ``conflicts.different``, not by the window."""
+    one of those questions showed a disagreement, the same two national figures, answering a question about Busan
+    that the corpus cannot answer (its confidence is what should stop that). Dates of two events are kept apart
+    by ``conflicts.different``, not by the window; after the retraining on 818 questions one false one shows:
+    "Since 1974, Daejeon has hosted ... Daedeok Special R&D District" against the slides' table row "2004
+    Renamed as 'Special R&D District'" (a wrong answer to "in what year did Daedeok become the Special R&D
+    District?"), two events that share the district's name and nothing the parse reads as an event (the row has
+    no verb): not mended."""
     if kind in PROBABILITY_KINDS or len(scores) == 0:
         return scores
     finite = scores[scores > NEVER / 2]
