@@ -321,14 +321,15 @@ def analyse(question: str) -> QuestionAnalysis:
     focus = _focus(doc) if doc is not None else None
     kind = _kind_of_focus(question, qtype.answer_type, focus)
     parts = _parts(question, kind, focus, doc) if doc is not None else _korean_parts(question, kind, focus)
+    english = with_english(question)  # a Korean question's words in English too
     return QuestionAnalysis(
         text=question,
         kind=kind,
         qtype=qtype,
         focus=focus,
         verb=_verb(doc) if doc is not None else None,
-        terms=frozenset(analyze(with_english(question))),  # a Korean question's words in English too
-        main_terms=_main_terms(with_english(question)),
+        terms=frozenset(analyze(english)),
+        main_terms=_main_terms(english),
         years=constraint_years(question),
         ordinals=_asked_ordinals(question),
         names=_names(doc, question) if doc is not None else (),

@@ -24,6 +24,7 @@ from qa_service.answering.context import AnswerContext
 from qa_service.answering.currency import asked_currency, stated_currency
 from qa_service.answering.features import (
     CAUSE,
+    FIGURES,
     KINDS,
     NAMES,
     QuestionContext,
@@ -282,7 +283,7 @@ def _best_assignment(cands: list[Candidate], options: list[tuple[np.ndarray, lis
 
 _MONTH_NAMES = ("january february march april may june july august september october november december "
                 "jan feb mar apr jun jul aug sep sept oct nov dec").split()  # fmt: skip
-FIGURE_KINDS = frozenset({"money", "count", "percent", "area", "population", "date"})
+FIGURE_KINDS = FIGURES | {"date"}
 # A part asking "how much/many/large" or "what share/amount/number" wants an amount, whatever its focus noun.
 _AMOUNT_QUESTION = re.compile(
     r"^(?:\w+\W+){0,3}?how (?:much|many|large|big|high)\b|\bwhat (?:percentage|share|proportion|amount|number|sum)\b",

@@ -25,7 +25,6 @@ _MARKS = {
     "actual": r"\bactual(?:ly)?\b|\bachieved\b|\breached\b|\brealis\w+|\brealiz\w+|\bspent\b|\bdisbursed\b|"
               r"\bexecuted\b|\bin fact\b|\bin practice\b|실제|실적|달성|집행",
 }  # fmt: skip
-CLASSES = tuple(_MARKS)
 _OPPOSITE = {"total": "rate", "rate": "total", "target": "actual", "actual": "target", "cap": "actual"}
 _FOUND = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _MARKS.items()), re.I)
 BEFORE, AFTER = 40, 30  # characters either side of a figure that can qualify it ("up to ...", "... per year")

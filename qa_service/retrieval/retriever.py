@@ -27,7 +27,7 @@ from qa_service.index.store import Index
 from qa_service.records import Evidence, Hit
 from qa_service.retrieval.fusion import rrf
 from qa_service.schemas import SEARCH_MODES
-from qa_service.text.glossary import with_english
+from qa_service.text.glossary import english_for, with_english
 
 MODES = SEARCH_MODES  # bm25, dense, hybrid, full
 
@@ -110,12 +110,10 @@ class Retriever:
         its English's (``text.glossary``), so it is near Korean text and English text alike: over 35 Korean
         questions, cross-validated, 11 answered right with neither, 13 with the English alone (Korean text was
         lost), 14 with the English in the lexical match only, 16 with the mean (2026-12-07)."""
-        expanded = self.index.aliases.expand(query)
-        qvec = self.embed_query(expanded)
-        english = self.index.aliases.expand(with_english(query))
-        if english == expanded:
+        qvec = self.embed_query(self.index.aliases.expand(query))
+        if not english_for(query):
             return qvec
-        both = qvec + self.embed_query(english)
+        both = qvec + self.embed_query(self.index.aliases.expand(with_english(query)))
         return (both / (np.linalg.norm(both) or 1.0)).astype(qvec.dtype)
 
     def dense(self, qvec: np.ndarray, mask: np.ndarray | None, n: int) -> list[tuple[int, float]]:
