@@ -197,3 +197,23 @@ def test_parsing_each_distinct_sentence_once_gives_the_spans_of_parsing_every_un
     assert len(set(texts)) < len(texts)  # chunk overlap repeats sentences
     each = [spans_of(nlp()(t), s) for t, s in zip(texts, starts, strict=True)]
     assert annotate(texts, starts).by_unit == each
+
+
+def test_a_consumer_that_stops_early_stops_its_reader_thread():
+    import threading
+    import time
+
+    pulled = []
+
+    def items():
+        for i in range(100):
+            pulled.append(i)
+            yield i
+
+    ahead = embed_pipeline._read_ahead(items(), 2)
+    assert next(ahead) == 0
+    ahead.close()  # what an error or an interrupt in the build does to the generator
+    taken = len(pulled)
+    time.sleep(0.2)
+    assert len(pulled) == taken <= 4  # the reader takes nothing more once told to stop
+    assert not [t for t in threading.enumerate() if t.name == "ingest-reader" and t.is_alive()]

@@ -545,7 +545,15 @@ def test_a_name_cut_short_inside_a_stored_entity_of_the_asked_sort_is_shown_whol
         ("How many firms were there in 2010, when the plan began?", [("count", "firm")]),
         # a comma before a question word that opens a question still starts a part
         ("How many teams applied, how many were chosen?", [("count", "team"), ("count", None)]),
-        ("When was it built, and where is it?", [("date", None), ("explanation", None)]),
+        ("When was it built, and where is it?", [("date", None), ("entity", None)]),
+        # a part after "and" may open with a preposition; a follow-up that names no kind takes the first's
+        ("When was the relief announced, and to what date was it extended?", [("date", "relief"), ("date", "date")]),
+        ("How much was the state to pay, and over which period?", [("money", "state"), ("date", "period")]),
+        ("By when is the city due, and what was the original target?", [("date", "city"), ("date", "target")]),
+        # "compared with the number planned": the same kind twice
+        ("How many people worked there by 2022, compared with the number planned?",
+         [("population", "people"), ("population", "people")]),
+        ("오송으로 이전한 기관은 몇 곳이며, 옮겨 온 인력은 몇 명인가?", [("count", None), ("count", None)]),
     ],
 )  # fmt: skip
 def test_area_questions_and_relative_clauses_are_read_as_asked(question, parts):
@@ -622,3 +630,53 @@ def test_a_question_asking_for_several_things_is_told_from_one_asking_for_one(qu
 
     a = analyse(question)
     assert asks_several(question, a.focus) is several
+
+
+def test_a_name_inside_a_longer_name_of_its_sentence_is_marked_and_so_is_the_longer():
+    from qa_service.answering.candidates import Candidate
+    from qa_service.answering.learned import nesting
+    from qa_service.retrieval.retriever import ScoredUnit
+
+    unit = ScoredUnit(unit=0, chunk=0, score=1.0, cosine=0.5, coverage=0.5)
+    other = ScoredUnit(unit=1, chunk=0, score=1.0, cosine=0.5, coverage=0.5)
+    text = "New Energy and Industrial Technology Development Organization"
+    cands = [
+        Candidate("span:ORG", "entity", "New Energy", "d", 0, 10, unit, 0, 1),
+        Candidate("span:NC", "entity", text, "d", 0, len(text), unit, 0, 1),
+        Candidate("sentence", "explanation", text, "d", 0, len(text), unit, 0, 1),  # a sentence is no name
+        Candidate("span:ORG", "entity", "New Energy", "d", 0, 10, other, 1, 1),  # another sentence holds no longer
+    ]
+    assert nesting(cands) == [(1.0, 0.0), (0.0, 1.0), (0.0, 0.0), (0.0, 0.0)]
+
+
+@pytest.mark.parametrize(
+    ("cut", "shown"),
+    [
+        ("Ministry of Trade, Industry and Energy (MOTIE", "Ministry of Trade, Industry and Energy (MOTIE)"),
+        ("New Universities for Regional Innovation (NURI", "New Universities for Regional Innovation (NURI)"),
+        ("Agency (KIAT", "Agency"),  # no ")" follows: the open tail goes
+        ("NURI)", "(NURI)"),
+    ],
+)
+def test_a_name_cut_inside_its_brackets_is_made_whole(cut, shown):
+    from qa_service.answering.candidates import Candidate, _balanced
+    from qa_service.retrieval.retriever import ScoredUnit
+
+    text = (
+        "Ministry of Trade, Industry and Energy (MOTIE) leads. New Universities for Regional Innovation (NURI) "
+        "runs. The Agency (KIAT, which was founded in 2009) pays."
+    )
+    start = text.index(cut) if cut in text else text.index(cut.split(" (")[0])
+    unit = ScoredUnit(unit=0, chunk=0, score=1.0, cosine=0.5, coverage=0.5)
+    cand = Candidate("span:ORG", "entity", cut, "d", start, start + len(cut), unit, 0, 1)
+    fixed = _balanced(cand, text)
+    assert fixed.text == shown
+    assert text[fixed.start : fixed.end] == shown
+
+
+def test_a_cell_under_a_korean_unit_is_shown_with_it_and_others_with_theirs():
+    from qa_service.answering.candidates import cell_answer
+
+    assert cell_answer("1,530", "하수처리수 재이용시설", "총사업비 (억 원)") == "1,530억 원"
+    assert cell_answer("517", "2017", "Exports (USD million)") == "USD 517 million"
+    assert cell_answer("412", "2015", "Tenant firms (firms)") == "412 firms"

@@ -22,6 +22,13 @@ from qa_service.answering.question_types import classify
         ("Who designed the cluster plan?", "entity"),
         ("Why did the pilot program stall?", "explanation"),
         ("What went wrong with the reporting rules?", "explanation"),
+        # the question's form decides before the figures it mentions
+        ("Where were firms moving their investment?", "entity"),
+        ("Which unit of the budget office wrote the evaluation?", "entity"),
+        ("On what date did the budget office publish its review?", "date"),
+        ("Which years did the first funding plan cover?", "date"),
+        ("Could a university in the capital region get a grant?", "explanation"),
+        ("What was the thinking behind the funding rule?", "explanation"),
         ("예산은 얼마였나?", "money"),
         ("왜 실패했나?", "explanation"),
     ],
@@ -63,3 +70,8 @@ def test_durations_and_the_preposition_of_the_date_asked_for():
     assert classify("Since what year have governors been elected?").preposition == "since"
     assert classify("Until when did the plan run?").preposition == "until"
     assert classify("When did the plan start?").preposition is None
+
+
+def test_a_type_no_rule_gave_is_marked_as_a_guess():
+    assert classify("What was the original target?").fallback
+    assert not classify("How many firms joined?").fallback

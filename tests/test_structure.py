@@ -146,6 +146,41 @@ def test_a_row_of_units_under_the_heads_joins_them():
     ]
 
 
+def test_a_units_row_may_open_with_a_unit_label():
+    text = "Indicators\nYear\tFirms\tExports\n(unit)\t(firms)\t(USD billion)\n2016\t2,561\t17.9"
+    (table,) = find_tables(text, "d")
+    assert [c.column for c in table.cells] == ["Firms (firms)", "Exports (USD billion)"]
+
+
+def test_a_units_line_above_a_table_gives_its_columns_their_units_read_from_the_right():
+    text = (
+        "Table 2-1 Main indicators, 2015-2019\n(Unit: firms, persons, KRW billion, USD million)\n"
+        "Year\tTenant firms\tOperating firms\tEmployment\tProduction\tExports\n2017\t781\t602\t12,180\t2,214\t517"
+    )
+    (table,) = find_tables(text, "d")
+    assert table.caption == "Table 2-1 Main indicators, 2015-2019"  # the units line is no caption
+    assert [c.column for c in table.cells] == [
+        "Tenant firms (firms)", "Operating firms (firms)", "Employment (persons)", "Production (KRW billion)",
+        "Exports (USD million)",
+    ]  # fmt: skip
+
+
+def test_one_unit_in_the_caption_covers_every_column_and_a_label_keeps_its_own():
+    text = "< 표 1 > 연도별 사업비 (단위: 억 원)\n연도\t국비\t비율 (%)\n2020\t290\t70"
+    (table,) = find_tables(text, "d")
+    assert table.caption == "< 표 1 > 연도별 사업비 (단위: 억 원)"
+    assert [c.column for c in table.cells] == ["국비 (억 원)", "비율 (%)"]
+
+
+def test_several_units_over_year_columns_follow_the_rows():
+    text = "Key figures\n(unit: firms, KRW billion)\nIndicator\t2019\t2020\nFirms\t87\t95\nOutput\t318.4\t330.0"
+    (table,) = find_tables(text, "d")
+    assert [(c.row, c.column) for c in table.cells] == [
+        ("Firms (firms)", "2019"), ("Firms (firms)", "2020"), ("Output (KRW billion)", "2019"),
+        ("Output (KRW billion)", "2020"),
+    ]  # fmt: skip
+
+
 def test_two_tables_get_their_own_ids_and_captions():
     text = f"{TABLE_TEXT}\n\nSecond Table\nK\tV\nx\t1\ny\t2"
     tables = find_tables(text, "d")

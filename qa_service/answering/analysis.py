@@ -35,7 +35,8 @@ _SOURCE_AFTER = re.compile(r"^\W*(?:\w+\W+)?(?:paper|slides?|report|study|articl
 # which includes Osong", "in 2015, when the plan began"), not a part.
 _AUX = r"(?:was|were|did|do|does|is|are|has|have|had|can|could|will|would|should)"
 _PART_SPLIT = re.compile(
-    r"(?:,\s*and\s+|\s+and\s+)(?=(?:how|when|what|which|who|where|in what|in which)\b)"
+    r"(?:,\s*and\s+|\s+and\s+)(?=(?:(?:to|in|on|by|from|until|over|for|at|since|under)\s+)?"
+    r"(?:how|when|what|which|who|where)\b)"
     rf"|,\s*(?=how\b|(?:when|where|what|in what|in which)\s+{_AUX}\b|what\s+\w+\s+{_AUX}\b)",
     re.I,
 )
@@ -242,7 +243,9 @@ def _korean_parts(question: str, kind: str, focus: str | None) -> tuple[Part, ..
 
 
 _KOREAN_WH = re.compile(r"언제|어디|어느|누구|무엇|무슨|어떤|몇|얼마|왜")
-_KOREAN_PART_SPLIT = re.compile(r"(?<=[였이했었]고)\s+|,\s*(?=(?:언제|어디|어느|누구|무엇|무슨|어떤|몇|얼마|왜))")
+_KOREAN_PART_SPLIT = re.compile(
+    r"(?<=[였이했었]고)\s+|(?<=며),?\s*|,\s*(?=(?:언제|어디|어느|누구|무엇|무슨|어떤|몇|얼마|왜))"
+)
 
 
 def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]:
@@ -255,8 +258,18 @@ def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]
         out = []
         for piece in pieces:
             qtype = classify(piece + "?")
-            out.append(Part(piece, qtype.answer_type, _focus(parse_cached(piece)), qtype))
+            wanted = qtype.answer_type
+            if out and qtype.fallback and out[0].kind in _FIGURE_KINDS:
+                # "By when is it due, and what was the original target?": a follow-up that names no kind of its
+                # own asks for the same kind as the first part
+                wanted = out[0].kind
+            out.append(Part(piece, wanted, _focus(parse_cached(piece)), qtype))
         return tuple(out)
+    compared = _COMPARED.search(question)
+    if compared and kind in _FIGURE_KINDS and _has_wh(question[: compared.start()]):
+        # "How many people were employed by 2022, compared with the number planned?": the same kind twice
+        head, tail = question[: compared.start()].strip(" ,"), compared.group(1).strip(" ?")
+        return (Part(head, kind, focus, classify(head + "?")), Part(tail, kind, focus, classify(question)))
     # "How many residents and jobs ...", "how many jobs and new companies": one wh-phrase, coordinated nouns.
     nouns = _coordinated_focus(doc)
     if len(nouns) > 1:
@@ -266,6 +279,10 @@ def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]
             for t in nouns
         )
     return (Part(question, kind, focus, classify(question)),)
+
+
+_FIGURE_KINDS = frozenset(("money", "count", "percent", "area", "population", "date"))
+_COMPARED = re.compile(r",?\s+(?:compared (?:with|to)|as against|versus|vs\.?)\s+(.{3,80})$", re.I)
 
 
 def _has_wh(text: str) -> bool:

@@ -9,7 +9,7 @@ with its neighbour. The learned ranker (``ranker``) scores them; nothing here de
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa_service.answering.context import AnswerContext
 from qa_service.answering.currency import stated_currency
@@ -69,7 +69,8 @@ _SCALE = {"m": "million", "mn": "million", "mio": "million", "bn": "billion", "b
           "tn": "trillion", "thousands": "thousand", "millions": "million", "billions": "billion"}  # fmt: skip
 _NO_UNIT = frozenset({"number", "no", "no.", "n", "count", "#"})
 _BARE = re.compile(r"[-+]?[\d.,]*\d[\d.,]*")
-_ISO_CODE = re.compile(r"[A-Z]{3}")  # a currency code not in the money extractor's tables: "BRL billion"
+_ISO_CODE = re.compile(r"[A-Z]{3}")
+_HANGUL = re.compile(r"[가-힣]")  # a currency code not in the money extractor's tables: "BRL billion"
 
 
 def cell_answer(value: str, row: str | None, column: str | None) -> str:
@@ -107,6 +108,8 @@ def _with_unit(number: str, unit: str) -> str:
     unit = re.split(r"[,;]", unit)[0].strip()  # "RM bn, cum.": the unit, then a note on the figures
     if unit.lower() in _NO_UNIT or len(unit.split()) > 3:
         return number
+    if _HANGUL.match(unit):
+        return f"{number}{unit}"  # "1,530" in "억 원": "1,530억 원"
     if unit == "%":
         return f"{number}%"
     symbol = next((sym for sym in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
@@ -167,6 +170,8 @@ def generate(
     seen: set[tuple[str, int, int, str]] = set()
 
     def add(c: Candidate) -> None:
+        if c.source.startswith("span:") and c.text.count("(") != c.text.count(")"):
+            c = _balanced(c, ctx.index.documents[c.doc_id].text)
         key = (c.doc_id, c.start, c.end, c.kind)
         if key not in seen and c.text.strip():
             seen.add(key)
@@ -225,6 +230,27 @@ _LEANS_BACK = re.compile(
 
 # A telephone or fax number ("042-629-7857", "(02) 3456-7890"): its digits are no figure
 _PHONE = re.compile(r"(?<![\d.,])(?:\+\d{1,3}[\s-])?(?:\(\d{2,4}\)\s?|\d{2,4}[-.\s])\d{3,4}[-.]\d{4}(?!\d)")
+
+
+def _balanced(c: Candidate, doc_text: str) -> Candidate:
+    """A name cut inside its brackets made whole: "Ministry of Trade, Industry and Energy (MOTIE" takes the
+    ")" that follows it, or, without one, loses the open "(MOTIE" tail; an unopened ")" at either end goes."""
+    start, end = c.start, c.end
+    piece = doc_text[start:end]
+    if piece.count("(") > piece.count(")"):
+        close = re.match(r"[^()\n]{0,12}\)", doc_text[end : end + 13])
+        if close:
+            end += close.end()
+        else:
+            end = start + len(piece[: piece.rfind("(")].rstrip(" ,;:"))
+    elif piece.count(")") > piece.count("("):
+        if start > 0 and doc_text[start - 1] == "(":
+            start -= 1
+        elif piece.rstrip().endswith(")"):
+            end = start + len(piece.rstrip()[:-1].rstrip())
+    if end <= start or (start, end) == (c.start, c.end):
+        return c
+    return replace(c, text=" ".join(doc_text[start:end].split()), start=start, end=end)
 
 
 def _in_phone_number(doc_text: str, start: int, end: int) -> bool:

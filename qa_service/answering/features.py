@@ -47,7 +47,7 @@ NUMERIC = (
     "c_has_unit_word", "c_is_year", "top_cosine", "top_coverage", "rules_agree", "rules_sentence",
     "focus_sim", "c_repeats", "clause_idf", "window_idf", "year_absent", "ctx_miss_max",
     "ctx_miss_share", "type_agree", "verb_near", "name_near", "year_near", "qual_agree", "qual_extra", "qual_clash",
-    "list_want", "one_for_several",
+    "list_want", "one_for_several", "c_inside", "c_outer", "c_acronym",
 )  # fmt: skip
 NAMES = (
     *NUMERIC,
@@ -127,6 +127,8 @@ def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
     return f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}"
 
 
+_ACRONYM = re.compile(r"\([A-Z][A-Za-z0-9&-]{1,9}\)?$")  # "Federal Ministry of Education and Research (BMBF)"
+_ACRONYM_AFTER = re.compile(r"\s*\([A-Z][A-Za-z0-9&-]{1,9}\)")
 _BREAK = re.compile(r"[,;:()\t\n]|\s(?:and|but|while|whereas)\s")
 
 
@@ -175,6 +177,7 @@ def _clause_bounds(view: SentenceView, start: int, end: int) -> tuple[int, int]:
 def features(
     qc: QuestionContext, part: Part, cand: Candidate, view: SentenceView, passage_stems: frozenset[str],
     same_kind: int, focus_sim: float = 0.0, repeats: int = 1, context_stems: frozenset[str] | None = None,
+    nest: tuple[float, float] = (0.0, 0.0),
 ) -> np.ndarray:  # fmt: skip
     """The feature vector (``NAMES`` order) of one candidate for one part of a question."""
     a = qc.analysis
@@ -254,6 +257,12 @@ def features(
             {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf
         ),
         "focus_sim": focus_sim,
+        "c_inside": nest[0],
+        "c_outer": nest[1],
+        "c_acronym": float(
+            cand.kind == "entity"
+            and bool(_ACRONYM.search(cand.text) or _ACRONYM_AFTER.match(view.text, cand.end - view.start))
+        ),
         "type_agree": type_agreement(part, cand),
         # how close the question's verb and its names sit ("when was the competition *announced*": the date
         # next to "announced", not the one next to "launched")

@@ -136,6 +136,7 @@ def featurize(
         norm = norms[id(c)] = _norm(c.text)
         repeats[norm] = repeats.get(norm, 0) + 1
     heads = {c.head for c in candidates if c.head}
+    nests = nesting(candidates)
     matrices = []
     for part in analysis.parts:
         sims = head_similarities(ctx, memo, part.focus, heads)
@@ -154,7 +155,7 @@ def featurize(
                 context_stems[c.unit.chunk] = passage_context(ctx, c.unit.chunk)
             rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)],
                                  sims.get(c.head, 0.0) if c.head else 0.0, repeats[norms[id(c)]],
-                                 context_stems[c.unit.chunk]))  # fmt: skip
+                                 context_stems[c.unit.chunk], nests[n]))  # fmt: skip
         if not rows:
             matrices.append(np.zeros((0, 1), dtype=np.float32))
             continue
@@ -212,6 +213,28 @@ def head_similarities(ctx: AnswerContext, memo: dict, focus: str | None, heads: 
     vecs = word_vectors(ctx, memo, {focus, *heads})
     f = vecs[focus]
     return {h: float(vecs[h] @ f) for h in heads}
+
+
+def nesting(candidates: list[Candidate]) -> list[tuple[float, float]]:
+    """Per candidate: (1 if a longer name of its sentence holds it, 1 if it holds a shorter one): "New Energy"
+    inside "New Energy and Industrial Technology Development Organization"."""
+    out = [(0.0, 0.0)] * len(candidates)
+    by_unit: dict[int, list[int]] = {}
+    for n, c in enumerate(candidates):
+        if c.kind == "entity" and not c.source.startswith("sentence"):
+            by_unit.setdefault(c.unit.unit, []).append(n)
+    for members in by_unit.values():
+        if len(members) < 2:
+            continue
+        start = np.array([candidates[n].start for n in members])
+        end = np.array([candidates[n].end for n in members])
+        size = end - start
+        # holds[i, j]: name j lies within name i and is shorter
+        holds = (start[:, None] <= start[None, :]) & (end[None, :] <= end[:, None]) & (size[None, :] < size[:, None])
+        inside, outer = holds.any(axis=0), holds.any(axis=1)
+        for k, n in enumerate(members):
+            out[n] = (float(inside[k]), float(outer[k]))
+    return out
 
 
 def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, float, float]]:
@@ -369,17 +392,20 @@ _FRACTION = re.compile(r"\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)
 _BARE_FIGURE = re.compile(r"^[\d.,%()\-–]+$")
 
 
+@lru_cache(maxsize=65536)  # asked once per part of every question the text is a candidate of
 def _row_of_figures(text: str) -> bool:
     """A table row read as a sentence ("2012 301 3,231 126,700 50.4"): at least half its words bare figures."""
     words = text.split()
     return len(words) >= 3 and 2 * sum(bool(_BARE_FIGURE.match(w)) for w in words) >= len(words)
 
 
+@lru_cache(maxsize=65536)  # asked once per part of every question the text is a candidate of
 def _has_amount(text: str) -> bool:
     """Whether a text states an amount at all: a number, a number word or a fraction ("a third")."""
     return bool(numbers_in(text)) or bool(_FRACTION.search(text))
 
 
+@lru_cache(maxsize=65536)  # asked once per part of every question the text is a candidate of
 def _figure_like(text: str) -> bool:
     """Only a date or a number ("Aug. 2019", "August", "two"): no name, whatever source read it."""
     return not _FIGURE_WORDS.sub("", text).strip()

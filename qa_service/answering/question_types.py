@@ -13,14 +13,23 @@ WHY = re.compile(r"^\s*(?:why|how come)\b|\b(?:reasons?|explain)\b", re.I)
 _RULES: tuple[tuple[str, str], ...] = (
     (
         "date",
-        r"^\s*(when|since when|by when|until when|in (what|which) year|(what|which) (year|month|date)|"
-        r"(over|during|for) (what|which) (period|years)|what (period|years))\b",
+        r"^\s*(when|since when|by when|until when|(?:(?:in|on|by|from|until|since) )?(what|which) "
+        r"(year|month|date|day)s?|(over|during|for) (what|which) (period|years)|what (period|years))\b",
     ),
+    # The question's own form before its words: "where", "who" and "which X" ask for a name, a yes/no question
+    # for a sentence, whatever figures it mentions ("Which unit of the budget office ...", "Could a
+    # university ... get a grant?").
+    (
+        "entity",
+        r"^\s*(where|who|whom|whose)\b|^\s*which (?!(?:years?|months?|dates?|days?|periods?|decades?|share|percentage)\b)",
+    ),
+    ("explanation", r"^\s*(could|can|did|does|do|is|was|were|are|has|have|had|will|would|should)\b"),
     (
         "explanation",
         r"^\s*(why|how come)\b|\bwhat (went wrong|problems?|difficult|issues?|challenges?|lessons?|"
         r"criticism|recommend|did .* (recommend|conclude|find|argue|propose|suggest))|\b(explain|describe|purpose|"
-        r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea)\b",
+        r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea|thinking|rationale|"
+        r"logic|motivation)\b",
     ),
     ("percent", r"\b(percent(age)?|per ?cent|share|proportion|rate)\b|%"),
     # "How many teams won support?" counts teams ("won" is a verb here); "how many dollars" is money.
@@ -86,6 +95,7 @@ class QuestionType:
     head: str | None = None  # the noun a what/which question asks for ("What movement ..." -> "movement")
     duration: bool = False  # "how much time", "how many months": a length of time
     preposition: str | None = None  # "since" / "until" / "by" / "from" that introduces the asked-for date
+    fallback: bool = False  # no rule matched: the type is a guess from the question's form
 
 
 def classify(question: str) -> QuestionType:
@@ -99,6 +109,7 @@ def classify(question: str) -> QuestionType:
             break
     head = _HEAD.match(q)
     noun = head.group(1) if head and head.group(1) not in _NOT_NOUNS else None
+    fallback = answer_type is None
     if answer_type is None:
         # "What movement did ... launch?": a what/which question about a noun asks for a name of that kind.
         answer_type = "entity" if noun else "explanation"
@@ -116,7 +127,8 @@ def classify(question: str) -> QuestionType:
     per_year = bool(re.search(r"\b(per|a|each|every) year\b|\bannual(ly)?\b|\byearly\b|\bper annum\b", q))
     duration = bool(re.search(r"\bhow much time\b|\bhow long\b|\bhow many (?:years|months|weeks|days)\b", q))
     lead = re.match(r"^\s*(since|until|by|from)\s+(?:when|what|which)\b", q)
-    return QuestionType(answer_type, entity_type, per_year, korean, noun, duration, lead.group(1) if lead else None)
+    return QuestionType(answer_type, entity_type, per_year, korean, noun, duration, lead.group(1) if lead else None,
+                        fallback)  # fmt: skip
 
 
 _HEAD = re.compile(r"^\s*(?:what|which)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z-]+)")

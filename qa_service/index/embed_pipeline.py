@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
 import sys
 import threading
@@ -102,24 +103,54 @@ def _read(
         yield doc, chunk_document(doc, chunk_words, chunk_overlap)
 
 
+def _writer() -> str:
+    """This process and thread, in a temporary file's name: two writers of one cache never share one."""
+    return f"{os.getpid()}-{threading.get_ident()}"
+
+
 def _read_ahead(items: Iterator, size: int) -> Iterator:
-    """Run ``items`` in a thread, ``size`` items ahead of the consumer."""
+    """Run ``items`` in a thread, ``size`` items ahead of the consumer.
+
+    When the consumer stops early (an error, an interrupt), the thread is told to stop and is waited for: it
+    takes no next item, so it writes nothing into the cache after the build has ended (an interrupted build's
+    reader went on parsing and writing beside the build that resumed it)."""
     q: queue.Queue = queue.Queue(maxsize=size)
     done = object()
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
+        source = iter(items)
         try:
-            for item in items:
-                q.put(item)
+            while not stop.is_set():
+                try:
+                    item = next(source)
+                except StopIteration:
+                    break
+                if not offer(item):
+                    return
         except BaseException as exc:  # re-raised in the consumer
-            q.put(exc)
-        q.put(done)
+            offer(exc)
+        offer(done)
 
-    threading.Thread(target=produce, name="ingest-reader", daemon=True).start()
-    while (item := q.get()) is not done:
-        if isinstance(item, BaseException) and not isinstance(item, IngestError):
-            raise item
-        yield item
+    reader = threading.Thread(target=produce, name="ingest-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException) and not isinstance(item, IngestError):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 @lru_cache(maxsize=1)
@@ -162,7 +193,7 @@ class EmbedCache:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)  # made with the first vectors, not before
-        tmp = self.folder / f".{key}.tmp.npy"
+        tmp = self.folder / f".{key}.{_writer()}.tmp.npy"
         np.save(tmp, vectors, allow_pickle=False)
         tmp.replace(self.folder / f"{key}.npy")
 
@@ -182,7 +213,7 @@ class EmbedCache:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{key}.tmp.json"
+        tmp = self.folder / f".{key}.{_writer()}.tmp.json"
         spans.save(tmp)
         tmp.replace(self.folder / f"{key}.json")
 

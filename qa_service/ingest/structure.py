@@ -106,7 +106,8 @@ def _unit_row(rows: list[list[tuple[str, int, int]]]) -> bool:
         return False
     second = [c.strip() for c, _s, _e in rows[1]]
     units = [c for c in second[1:] if c]
-    return not second[0] and bool(units) and all(_UNIT_CELL.fullmatch(c) for c in units)
+    first = not second[0] or _UNITS_HEAD.fullmatch(second[0])  # empty, or "(unit)" / "단위"
+    return bool(first) and bool(units) and all(_UNIT_CELL.fullmatch(c) for c in units)
 
 
 def _merge_header(top: list[str], second: list[str]) -> list[str]:
@@ -115,6 +116,48 @@ def _merge_header(top: list[str], second: list[str]) -> list[str]:
         span = a or (span if k else "")  # a merged cell heads the empty ones to its right
         labels.append(" ".join(x for x in (span, b) if x) if span != b else b)
     return labels
+
+
+# A table's units line: "(Unit: firms, persons, KRW billion, USD million)", "(단위: 억 원)", or the same inside its
+# caption ("< 표 1 > 연도별 사업비 투입 현황 (단위: 억 원)").
+_UNITS = re.compile(r"(?:\bunits?|단위)\s*[:：]\s*([^()\[\]<>]+)", re.I)
+_UNITS_ONLY = re.compile(r"^\s*[(\[<]?\s*(?:units?|단위)\s*[:：][^()\[\]<>]*[)\]>]?\s*$", re.I)
+_UNITS_HEAD = re.compile(r"[(\[]?\s*(?:units?|단위)\s*[)\]]?", re.I)
+_HAS_UNIT = re.compile(r"\([^()\d]{1,24}\)\s*$")  # a label that states its own unit: "Revenue (KRW trillion)"
+_YEAR_LABEL = re.compile(r"^(?:1[89]|20)\d\d\b")
+
+
+def _units(line: str) -> list[str]:
+    """The units a units line names, in order."""
+    m = _UNITS.search(line)
+    if not m:
+        return []
+    return [u.strip() for u in re.split(r"[,;/]", m.group(1)) if u.strip()][:12]
+
+
+def _spread(units: list[str], n: int) -> list[str]:
+    """``n`` units for ``n`` columns: one unit covers all; fewer units than columns are read from the right, the
+    first covering the leading columns ("firms, persons, KRW billion" over "Tenant firms | Operating firms |
+    Employment | Production")."""
+    if len(units) >= n:
+        return units[:n]
+    return [units[0]] * (n - len(units) + 1) + units[1:]
+
+
+def _with_units(labels: list[str], units: list[str]) -> list[str]:
+    return [
+        lab if _HAS_UNIT.search(lab) else f"{lab} ({u})"
+        for lab, u in zip(labels, _spread(units, len(labels)), strict=True)
+    ]
+
+
+def _row_units(units: list[str], columns: list[str], rows: list[str]) -> dict[str, str]:
+    """Row labels with their units when the columns are years and the units several (a table of indicators by
+    year: the units follow its rows); empty otherwise."""
+    if len(units) < 2 or not columns or not all(_YEAR_LABEL.match(c) for c in columns):
+        return {}
+    names = list(dict.fromkeys(r for r in rows if r))
+    return dict(zip(names, _with_units(names, units), strict=True))
 
 
 def find_tables(text: str, doc_id: str) -> tuple[Table, ...]:
@@ -158,20 +201,31 @@ def _table(text: str, lines: list, first: int, block: list, doc_id: str, number:
             rows[2:],
         )
     labels = [h or ("value" if len(header) == 2 else f"column {k + 1}") for k, h in enumerate(header)]
+    above = []  # the non-empty lines just above the table, nearest first
+    for back in range(first - 1, max(-1, first - 4), -1):
+        if "\t" in lines[back][2]:
+            break
+        if lines[back][2].strip():
+            above.append(lines[back])
+    units = next((_units(line) for _s, _e, line in above if _units(line)), [])
+    row_units = _row_units(units, labels[1:], [row[0][0] for row in body])
+    if units and not row_units:
+        labels = [labels[0], *_with_units(labels[1:], units)]
     cells: list[TableCell] = []
     row_label = ""
     for row in body:
         row_label = row[0][0] or row_label  # an empty first cell continues the row above (merged cell)
         for k, (value, start, end) in enumerate(row[1:], start=1):
             if value:
-                cells.append(TableCell(row=row_label, column=labels[k], value=value, start=start, end=end))
+                label = row_units.get(row_label, row_label)
+                cells.append(TableCell(row=label, column=labels[k], value=value, start=start, end=end))
     caption, start = "", block[0][0]
-    for back in range(first - 1, max(-1, first - 4), -1):
-        cap_start, _cap_end, cap_line = lines[back]
-        if cap_line.strip():
-            if "\t" not in cap_line and len(cap_line.split()) <= 15:
-                caption, start = cap_line.strip(), cap_start
-            break
+    for cap_start, _cap_end, cap_line in above:
+        if _UNITS_ONLY.match(cap_line):
+            continue  # "(Unit: firms, KRW billion)": the caption is the line above it
+        if len(_UNITS.sub("", cap_line).split()) <= 15:
+            caption, start = cap_line.strip(), cap_start
+        break
     return Table(
         table_id=f"{doc_id}#t{number:02d}",
         doc_id=doc_id,
