@@ -29,6 +29,8 @@ _YEAR_CONSTRAINT = re.compile(
 )
 _SOURCE_AFTER = re.compile(r"^\W*(?:\w+\W+)?(?:paper|slides?|report|study|article|document|evaluation|presentation)\b",
                            re.I)  # fmt: skip
+FIGURES = frozenset(("money", "count", "percent", "area", "population"))  # kinds answered by an amount
+FIGURE_KINDS = FIGURES | {"date"}  # ... or by a date
 # A new part starts at a question word after "and" ("how many X and how many Y", "how much, and when"), or after
 # a bare comma when it plainly opens a question ("..., how many jobs?", "..., when was it built?"): after a bare
 # comma "which"/"who" and a "when"/"where" without an auxiliary open a relative clause ("the Chungbuk region,
@@ -259,14 +261,14 @@ def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]
         for piece in pieces:
             qtype = classify(piece + "?")
             wanted = qtype.answer_type
-            if out and qtype.fallback and out[0].kind in _FIGURE_KINDS:
+            if out and qtype.fallback and out[0].kind in FIGURE_KINDS:
                 # "By when is it due, and what was the original target?": a follow-up that names no kind of its
                 # own asks for the same kind as the first part
                 wanted = out[0].kind
             out.append(Part(piece, wanted, _focus(parse_cached(piece)), qtype))
         return tuple(out)
     compared = _COMPARED.search(question)
-    if compared and kind in _FIGURE_KINDS and _has_wh(question[: compared.start()]):
+    if compared and kind in FIGURE_KINDS and _has_wh(question[: compared.start()]):
         # "How many people were employed by 2022, compared with the number planned?": the same kind twice
         head, tail = question[: compared.start()].strip(" ,"), compared.group(1).strip(" ?")
         return (Part(head, kind, focus, classify(head + "?")), Part(tail, kind, focus, classify(question)))
@@ -281,7 +283,6 @@ def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]
     return (Part(question, kind, focus, classify(question)),)
 
 
-_FIGURE_KINDS = frozenset(("money", "count", "percent", "area", "population", "date"))
 _COMPARED = re.compile(r",?\s+(?:compared (?:with|to)|as against|versus|vs\.?)\s+(.{3,80})$", re.I)
 
 

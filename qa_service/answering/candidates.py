@@ -17,6 +17,7 @@ from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
 from qa_service.index.spans import Span, UnitSpans
 from qa_service.records import Fact
 from qa_service.retrieval.retriever import ScoredUnit
+from qa_service.text.glossary import HANGUL
 
 # Sentences of the top passages that yield candidates. Cross-validated top-1 over the 556 training questions
 # (2026-12-07, late-chunked sentence vectors): 12 -> 0.661, 18 -> 0.682, 24 -> 0.682; 18 with 12 passages
@@ -69,8 +70,7 @@ _SCALE = {"m": "million", "mn": "million", "mio": "million", "bn": "billion", "b
           "tn": "trillion", "thousands": "thousand", "millions": "million", "billions": "billion"}  # fmt: skip
 _NO_UNIT = frozenset({"number", "no", "no.", "n", "count", "#"})
 _BARE = re.compile(r"[-+]?[\d.,]*\d[\d.,]*")
-_ISO_CODE = re.compile(r"[A-Z]{3}")
-_HANGUL = re.compile(r"[가-힣]")  # a currency code not in the money extractor's tables: "BRL billion"
+_ISO_CODE = re.compile(r"[A-Z]{3}")  # a currency code not in the money extractor's tables: "BRL billion"
 
 
 def cell_answer(value: str, row: str | None, column: str | None) -> str:
@@ -108,7 +108,7 @@ def _with_unit(number: str, unit: str) -> str:
     unit = re.split(r"[,;]", unit)[0].strip()  # "RM bn, cum.": the unit, then a note on the figures
     if unit.lower() in _NO_UNIT or len(unit.split()) > 3:
         return number
-    if _HANGUL.match(unit):
+    if HANGUL.match(unit):
         return f"{number}{unit}"  # "1,530" in "억 원": "1,530억 원"
     if unit == "%":
         return f"{number}%"

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa_service.answering.analysis import Part, QuestionAnalysis, asks_several
+from qa_service.answering.analysis import FIGURES, Part, QuestionAnalysis, asks_several
 from qa_service.answering.candidates import Candidate
 from qa_service.answering.context import AnswerContext
 from qa_service.answering.qualifiers import agreement, marks, window
@@ -30,7 +30,6 @@ SOURCES = (
     "sentences",
 )  # fmt: skip
 KINDS = ("money", "count", "percent", "area", "population", "date", "entity", "explanation")
-FIGURES = frozenset(("money", "count", "percent", "area", "population"))
 _SOFT = {("population", "count"): 0.5, ("count", "population"): 0.5, ("area", "count"): 0.3}
 CAUSE = re.compile(
     r"\b(?:because|due to|owing to|as a result|reasons?|thanks to|resulted? (?:from|in)|caused? by|led to|lack|"

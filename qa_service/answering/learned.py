@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from qa_service.answering import rules
-from qa_service.answering.analysis import Part, QuestionAnalysis, analyse
+from qa_service.answering.analysis import FIGURE_KINDS, Part, QuestionAnalysis, analyse
 from qa_service.answering.candidates import Candidate, cell_answer, cell_kind, generate, is_evidence, unit_text
 from qa_service.answering.conflicts import RELEVANCE, find_conflicts
 from qa_service.answering.conflicts import message as conflict_message
@@ -24,7 +24,6 @@ from qa_service.answering.context import AnswerContext
 from qa_service.answering.currency import asked_currency, stated_currency
 from qa_service.answering.features import (
     CAUSE,
-    FIGURES,
     KINDS,
     NAMES,
     QuestionContext,
@@ -306,7 +305,6 @@ def _best_assignment(cands: list[Candidate], options: list[tuple[np.ndarray, lis
 
 _MONTH_NAMES = ("january february march april may june july august september october november december "
                 "jan feb mar apr jun jul aug sep sept oct nov dec").split()  # fmt: skip
-FIGURE_KINDS = FIGURES | {"date"}
 # A part asking "how much/many/large" or "what share/amount/number" wants an amount, whatever its focus noun.
 _AMOUNT_QUESTION = re.compile(
     r"^(?:\w+\W+){0,3}?how (?:much|many|large|big|high)\b|\bwhat (?:percentage|share|proportion|amount|number|sum)\b",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_HANGUL = re.compile(r"[가-힣]")
+from qa_service.text.glossary import HANGUL
+
 # A question that asks for a reason: answered by a sentence, never by a table cell.
 WHY = re.compile(r"^\s*(?:why|how come)\b|\b(?:reasons?|explain)\b", re.I)
 
@@ -101,7 +102,7 @@ class QuestionType:
 def classify(question: str) -> QuestionType:
     """The answer type a question asks for (falls back to 'explanation')."""
     q = question.lower()
-    korean = bool(_HANGUL.search(question))
+    korean = bool(HANGUL.search(question))
     answer_type = None
     for kind, pattern in _KOREAN_RULES if korean else _RULES:
         if re.search(pattern, q):

@@ -121,7 +121,6 @@ def _merge_header(top: list[str], second: list[str]) -> list[str]:
 # A table's units line: "(Unit: firms, persons, KRW billion, USD million)", "(단위: 억 원)", or the same inside its
 # caption ("< 표 1 > 연도별 사업비 투입 현황 (단위: 억 원)").
 _UNITS = re.compile(r"(?:\bunits?|단위)\s*[:：]\s*([^()\[\]<>]+)", re.I)
-_UNITS_ONLY = re.compile(r"^\s*[(\[<]?\s*(?:units?|단위)\s*[:：][^()\[\]<>]*[)\]>]?\s*$", re.I)
 _UNITS_HEAD = re.compile(r"[(\[]?\s*(?:units?|단위)\s*[)\]]?", re.I)
 _HAS_UNIT = re.compile(r"\([^()\d]{1,24}\)\s*$")  # a label that states its own unit: "Revenue (KRW trillion)"
 _YEAR_LABEL = re.compile(r"^(?:1[89]|20)\d\d\b")
@@ -207,7 +206,10 @@ def _table(text: str, lines: list, first: int, block: list, doc_id: str, number:
             break
         if lines[back][2].strip():
             above.append(lines[back])
-    units = next((_units(line) for _s, _e, line in above if _units(line)), [])
+    units: list[str] = []
+    for _s, _e, line in above:
+        if units := _units(line):
+            break
     row_units = _row_units(units, labels[1:], [row[0][0] for row in body])
     if units and not row_units:
         labels = [labels[0], *_with_units(labels[1:], units)]
@@ -221,7 +223,7 @@ def _table(text: str, lines: list, first: int, block: list, doc_id: str, number:
                 cells.append(TableCell(row=label, column=labels[k], value=value, start=start, end=end))
     caption, start = "", block[0][0]
     for cap_start, _cap_end, cap_line in above:
-        if _UNITS_ONLY.match(cap_line):
+        if not _UNITS.sub("", cap_line).strip(" ()[]<>"):
             continue  # "(Unit: firms, KRW billion)": the caption is the line above it
         if len(_UNITS.sub("", cap_line).split()) <= 15:
             caption, start = cap_line.strip(), cap_start

@@ -62,14 +62,14 @@ KO_EN: dict[str, str] = {
     for k, _, v in [entry.strip().partition(" ")]
 }
 _WORDS = re.compile("|".join(sorted(map(re.escape, KO_EN), key=len, reverse=True)))
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")  # a Hangul syllable
 
 
 @lru_cache(maxsize=4096)
 def english_for(text: str) -> str:
     """The English of the glossary's Korean words in ``text`` (the longest first: "연구소기업" is one word, not
     "연구소" and "기업"), each once, in order; empty for text with no Hangul."""
-    if not _HANGUL.search(text):
+    if not HANGUL.search(text):
         return ""
     return " ".join(dict.fromkeys(KO_EN[m.group(0)] for m in _WORDS.finditer(text)))
 
