@@ -34,6 +34,16 @@ FIXTURE_QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "eval_questio
         ("What is the name of the fund that backs the projects?", "entity", "fund"),
         # "out-year" names no date: a "why" question keeps asking for a reason
         ("Why do the Engines' out-year commitments worry appropriators?", "explanation", "commitment"),
+        # a lead-in before the question word is not what is asked ("table" is no focus, "exports" are money)
+        ("According to the main indicators table, what were the complex's exports in 2017?", "money", "export"),
+        ("Besides Solarvalley, what other weaknesses did the evaluators point out?", "explanation", "weakness"),
+        # a cause, an obstacle, what someone does: prose ("Area" in a name asks for no area)
+        ("What explains the weak take-up at the Enterprise Area sites?", "explanation", "explain"),
+        ("What held up land supply in the district between 2015 and 2018?", "explanation", "supply"),
+        ("What do the residents have to do in return for living there?", "explanation", "resident"),
+        # "what share of the firms": a share, not a firm; "the most a business could receive": a sum of money
+        ("What share of the firms in 2017 had a founder linked to the university?", "percent", "share"),
+        ("What is the most a single business could receive in rates relief?", "money", "business"),
     ],
 )
 def test_focus_noun_and_kind(question, kind, focus):
@@ -57,6 +67,16 @@ def test_multi_part_questions_get_one_part_each():
     assert len(one.parts) == 1
 
 
+def test_each_part_reads_its_kind_from_its_focus_noun_as_a_whole_question_does():
+    value = analyse("What was the highest annual export value ever recorded by the complex, and in what year?")
+    assert [p.kind for p in value.parts] == ["money", "date"]
+    year = analyse("What is the best revenue year on record for the park, and how much was it?")
+    assert [p.kind for p in year.parts] == ["date", "money"]
+    # "over how many years": a number of years, not a date
+    years = analyse("How much did the slides say NURI would invest, and over how many years?")
+    assert [p.kind for p in years.parts] == ["money", "count"]
+
+
 def test_a_lead_in_without_a_question_word_does_not_hide_the_parts():
     a = analyse("In the first round, how many outline proposals came in and how many finalists were invited?")
     assert [(p.kind, p.focus) for p in a.parts] == [("count", "proposal"), ("count", "finalist")]
@@ -75,20 +95,26 @@ def test_the_parts_are_chosen_together_not_greedily():
 
     from qa_service.answering.learned import _best_assignment
 
-    def cand(start):
-        return SimpleNamespace(doc_id="d", start=start, end=start + 3)
+    def cand(start, text):
+        return SimpleNamespace(doc_id="d", start=start, end=start + 3, text=text)
 
-    cands = [cand(0), cand(10), cand(20)]  # 0: "78%", 1: "1,420 firms", 2: "6%"
+    cands = [cand(0, "78%"), cand(10, "1,420 firms"), cand(20, "6%")]
     part0 = np.asarray([6.3, 5.2, 1.0])
     part1 = np.asarray([7.7, 1.4, 2.9])
     assert _best_assignment(cands, [(part0, [0, 1, 2]), (part1, [0, 2, 1])]) == [1, 0]
     # overlapping candidates (one inside the other) are never both chosen
-    cands = [SimpleNamespace(doc_id="d", start=0, end=10), SimpleNamespace(doc_id="d", start=0, end=4)]
+    cands = [SimpleNamespace(doc_id="d", start=0, end=10, text="KRW 3 billion"),
+             SimpleNamespace(doc_id="d", start=0, end=4, text="KRW 3")]  # fmt: skip
     assert _best_assignment(cands, [(np.asarray([2.0, 1.0]), [0, 1]), (np.asarray([1.0, 2.0]), [1, 0])]) in (
         [0, None],
         [None, 1],
         [1, None],
     )
+    # "What had it cost by 2015, and how much of that was rates relief?": the total stated twice in the text is
+    # one answer; the second part takes the next best figure, not the total again
+    cands = [cand(570, "£11.4 million"), cand(4223, "£11.4 million"), cand(4238, "£6.8 million")]
+    first, second = np.asarray([10.7, 8.0, 6.9]), np.asarray([10.8, 8.1, 7.4])
+    assert _best_assignment(cands, [(first, [0, 1, 2]), (second, [0, 1, 2])]) == [0, 2]
 
 
 @pytest.mark.parametrize(
@@ -387,7 +413,7 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
         # a budget "in 2014" is an amount, never a year
         ("What was the programme budget in 2014?", ["2015", "SEK 104 million"], ["date", "money"], 1),
         # a table row read as a sentence answers no question as a sentence, "why" or not
-        ("What was the highest export value ever recorded?", ["2013 2,350 2,049 95,760 36.7", "Exports peaked in "
+        ("What happened to exports at their peak?", ["2013 2,350 2,049 95,760 36.7", "Exports peaked in "
          "2013 at USD 36.7 billion."], ["explanation", "explanation"], 1),
     ],
 )  # fmt: skip
@@ -680,3 +706,29 @@ def test_a_cell_under_a_korean_unit_is_shown_with_it_and_others_with_theirs():
     assert cell_answer("1,530", "하수처리수 재이용시설", "총사업비 (억 원)") == "1,530억 원"
     assert cell_answer("517", "2017", "Exports (USD million)") == "USD 517 million"
     assert cell_answer("412", "2015", "Tenant firms (firms)") == "412 firms"
+
+
+def test_a_passages_surroundings_bring_the_other_forms_of_their_names_and_are_derived_once_per_index():
+    """Both answerers read what a passage, its neighbours, its section and its document's title speak about, with
+    the other forms of the names in it ("DRIA" brings "Daejeon"); an index derives it once per passage."""
+    from types import SimpleNamespace
+
+    from qa_service.answering.surroundings import surroundings_stems
+    from qa_service.text.aliases import AliasTable
+
+    def chunk(doc, text, section=None):
+        return SimpleNamespace(doc_id=doc, text=text, section=section)
+
+    docs = {"a": SimpleNamespace(meta=SimpleNamespace(title="Cluster paper", author="Shin")),
+            "b": SimpleNamespace(meta=SimpleNamespace(title="Slides", author=None))}  # fmt: skip
+    index = SimpleNamespace(
+        chunks=[chunk("a", "DRIA ran the plan."), chunk("a", "Its budget grew.", "Budgets"), chunk("b", "Other text.")],
+        documents=docs,
+        aliases=AliasTable(groups=(("Daejeon Regional Innovation Agency", "DRIA"),)),
+        derived={},
+    )
+    stems = surroundings_stems(SimpleNamespace(index=index), 1)
+    assert {"daejeon", "budget", "shin", "cluster"} <= stems  # a neighbour's name in its other form, the title
+    assert "other" not in stems  # the next chunk belongs to another document
+    assert surroundings_stems(SimpleNamespace(index=index), 1) is stems  # derived once, then read
+    assert set(index.derived["surroundings_stems"]) == {1}

@@ -48,7 +48,7 @@ _DATE_WORDS = frozenset("year years month months date period decade time day".sp
 # What a focus noun asks for (plain English, not any corpus's words).
 _FOCUS_KINDS = {
     "money": "revenue sale budget cost funding fund investment spending expenditure income turnover allocation grant "
-             "subsidy price payment amount money loan capital contribution export import",
+             "subsidy price payment amount money loan capital contribution export import value envelope sum endowment",
     "percent": "share percentage proportion rate ratio",
     "area": "area size land",
     "entity": "body agency ministry organisation organization program programme plan project city region province "
@@ -56,7 +56,10 @@ _FOCUS_KINDS = {
               "country industry sector name law act policy initiative movement cluster office department center "
               "centre partner group person leader minister president government model approach strategy",
 }  # fmt: skip
-_VERBS_AFTER_WH = frozenset("did does do went made caused can could should would will has have had led became".split())
+_VERBS_AFTER_WH = frozenset(
+    "did does do went made caused can could should would will has have had led became explains accounts drives drove "
+    "held holds kept keeps leads lies prevents".split()
+)
 _FOCUS_KIND = {w: k for k, words in _FOCUS_KINDS.items() for w in words.split()}
 
 
@@ -65,13 +68,15 @@ def _kind_of_focus(question: str, kind: str, focus: str | None) -> str:
     "what were total sales" a sum of money); "how many", "when" and "why" keep the kind of their form."""
     low = question.lower().lstrip()
     if focus in _DATE_WORDS and kind in ("entity", "explanation", "count") and not WHY.search(question):
-        return "date" if not low.startswith("how many") else kind
+        return "date" if not re.search(r"\bhow many\b", low) else kind  # "(over) how many years": a count
     if re.match(r"what (?:happened|went wrong|was wrong|changed|were the (?:problems|results|lessons|effects))\b", low):
         return "explanation"
     if kind == "explanation" and re.search(r"\b(?:called|named|the name of|renamed)\b", low):
         return "entity"  # "what was it called": a name
     if not low.startswith("how") and re.search(r"\b(?:called|the name of)\b", low):
         return "entity"  # "what is the name of the fund ...": a name, not a sum of money
+    if re.match(r"(?:[a-z]+\s+)?(?:what|which) (?:share|percentage|proportion|fraction)\b", low):
+        return "percent"  # "what share of firms ...": the focus is the firms, the answer a share
     if re.search(r"\bhow much\b", low) and focus in ("land", "area", "space", "territory", "floor"):
         return "area"  # "how much land was reclaimed": an area, not a sum of money
     if re.search(r"\bhow many\b", low) and focus in ("hectare", "acre"):
@@ -125,9 +130,26 @@ class QuestionAnalysis:
         return len(self.parts) > 1
 
 
-def _focus(doc) -> str | None:
-    """The noun the question asks about: after "how many", "which", "what" (the last noun of that run)."""
-    tokens = list(doc)
+# A lead-in before the question word ("According to the main indicators table, what were ...", "Under the 2011
+# Order, what is the most ..."): the question's kind and focus noun are read after it.
+_LEAD_IN = re.compile(
+    r"^\s*(?:according to|in|under|per|for|from|based on|as of|by|during|between|among|of|apart from|besides|"
+    r"other than|excluding|including|beyond|on|at|with|after|before|since|across|within|over|outside|inside|"
+    r"compared with|unlike|like|as)\b[^,?]{0,160},\s*(?=(?:how|what|which|who|whom|whose|when|where|why)\b)",
+    re.I,
+)
+
+
+def lead_in(question: str) -> int:
+    """The length of the question's lead-in before its question word (0: none)."""
+    m = _LEAD_IN.match(question)
+    return m.end() if m else 0
+
+
+def _focus(doc, skip: int = 0) -> str | None:
+    """The noun the question asks about: after "how many", "which", "what" (the last noun of that run). The first
+    ``skip`` characters (a lead-in) are not read."""
+    tokens = [t for t in doc if t.idx >= skip]
     for i, tok in enumerate(tokens):
         low = tok.lower_
         if low == "which" and i and tokens[i - 1].text == ",":
@@ -156,8 +178,11 @@ def _focus(doc) -> str | None:
                 return _lemma(nxt)
     # "What was the budget of ...", "what was the name of the cluster programme ...": the head of the first noun
     # phrase after the copula (not its first noun: "the university-centred cluster programme" is a programme).
+    first = tokens[0].i if tokens else 0
     for chunk in doc.noun_chunks:
-        if chunk.start >= 10:
+        if chunk.start < first:
+            continue
+        if chunk.start - first >= 10:
             break
         if chunk.root.pos_ == "NOUN" and chunk.root.lower_ not in _SKIP:
             return _lemma(chunk.root)
@@ -259,13 +284,16 @@ def _parts(question: str, kind: str, focus: str | None, doc) -> tuple[Part, ...]
     if len(pieces) > 1 and all(_has_wh(p) for p in pieces):
         out = []
         for piece in pieces:
-            qtype = classify(piece + "?")
-            wanted = qtype.answer_type
+            skip = lead_in(piece)
+            qtype = classify(piece[skip:] + "?")
+            part_focus = _focus(parse_cached(piece), skip)
             if out and qtype.fallback and out[0].kind in FIGURE_KINDS:
                 # "By when is it due, and what was the original target?": a follow-up that names no kind of its
                 # own asks for the same kind as the first part
                 wanted = out[0].kind
-            out.append(Part(piece, wanted, _focus(parse_cached(piece)), qtype))
+            else:  # "What was the highest export value ..., and in what year?": a value is money, as in one part
+                wanted = _kind_of_focus(piece[skip:], qtype.answer_type, part_focus)
+            out.append(Part(piece, wanted, part_focus, qtype))
         return tuple(out)
     compared = _COMPARED.search(question)
     if compared and kind in FIGURE_KINDS and _has_wh(question[: compared.start()]):
@@ -333,11 +361,13 @@ def _main_terms(question: str) -> frozenset[str]:
 @lru_cache(maxsize=2048)
 def analyse(question: str) -> QuestionAnalysis:
     """The analysis of ``question`` (cached: a question asked again is not parsed again)."""
-    qtype = classify(question)
+    skip = lead_in(question)
+    asked = question[skip:]  # the question after its lead-in ("According to the table, what were ...")
+    qtype = classify(asked)
     korean = qtype.korean
     doc = parse_cached(question) if not korean else None
-    focus = _focus(doc) if doc is not None else None
-    kind = _kind_of_focus(question, qtype.answer_type, focus)
+    focus = _focus(doc, skip) if doc is not None else None
+    kind = _kind_of_focus(asked, qtype.answer_type, focus)
     parts = _parts(question, kind, focus, doc) if doc is not None else _korean_parts(question, kind, focus)
     english = with_english(question)  # a Korean question's words in English too
     return QuestionAnalysis(

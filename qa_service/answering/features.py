@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from qa_service.answering.candidates import Candidate
 from qa_service.answering.context import AnswerContext
 from qa_service.answering.qualifiers import agreement, marks, window
 from qa_service.answering.rules import _ORDINAL, _specific_terms
+from qa_service.answering.surroundings import surroundings_stems
 from qa_service.index.lexical import analyze
 from qa_service.text.numbers import YEAR, numbers_in
 
@@ -87,6 +88,10 @@ class QuestionContext:
     rules_span: tuple[int, int] | None = None  # the evidence sentence the rules read it from
     memo: dict = field(default_factory=dict)  # what features() computes once per question, sentence or passage
 
+    @cached_property
+    def idf_total(self) -> float:
+        return sum(self.idf.values())
+
 
 def question_context(
     ctx: AnswerContext, analysis: QuestionAnalysis, top, scoped: bool, lead_chunk: int | None
@@ -99,7 +104,7 @@ def question_context(
     missing = sum(w for t, w in weight.items() if not lexical.known(t)) / total
     off = 0.0
     if lead_chunk is not None:
-        here = set(analyze(ctx.index.aliases.expand(passage_surroundings(ctx, lead_chunk))))
+        here = surroundings_stems(ctx, lead_chunk)
         off = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
     names = tuple(frozenset(analyze(n)) for n in analysis.names if analyze(n))
     return QuestionContext(
@@ -114,16 +119,6 @@ def question_context(
         names_stems=names,
         idf={t: lexical.idf(t) if lexical.known(t) else top_idf for t in analysis.terms},
     )
-
-
-def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
-    """A passage, the passages either side of it in its document, its section and its document's title and author:
-    what the passage can be said to speak about."""
-    chunks = ctx.index.chunks
-    chunk = chunks[chunk_index]
-    meta = ctx.index.documents[chunk.doc_id].meta
-    near = [c.text for c in chunks[max(0, chunk_index - 1) : chunk_index + 2] if c.doc_id == chunk.doc_id]
-    return f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}"
 
 
 _ACRONYM = re.compile(r"\([A-Z][A-Za-z0-9&-]{1,9}\)?$")  # "Federal Ministry of Education and Research (BMBF)"
@@ -194,7 +189,8 @@ def features(
     memo = qc.memo
     shared = memo.get((id(view), focus))  # views are kept per sentence (unit) while the question is answered
     if shared is None:  # what every candidate of this sentence shares, for this part
-        shared = memo[(id(view), focus)] = _sentence_values(qc, view, focus)
+        values, positions = _sentence_values(qc, view, focus)
+        shared = memo[(id(view), focus)] = (_as_arrays(values), positions)
     sentence, all_positions = shared
     # where the question's words sit around the candidate
     inside_end = bisect_left(view.starts, cand.end)
@@ -213,6 +209,7 @@ def features(
         )
     clause = clause_stems - cand_stems
     weights, wsum = _weights(qc)
+    idf_total = qc.idf_total
     focus_near = 0.0
     if focus:
         after = [t[2] for t in view.tokens[c_last + 1 : c_last + 4]]
@@ -222,10 +219,10 @@ def features(
     here = context_stems if context_stems is not None else passage_stems
     passage = memo.get(("passage", here, passage_stems))
     if passage is None:
-        passage = memo[("passage", here, passage_stems)] = _passage_values(qc, here, passage_stems)
+        passage = memo[("passage", here, passage_stems)] = _as_arrays(_passage_values(qc, here, passage_stems))
+    x[sentence[0]] = sentence[1]  # what the candidate shares with its sentence and its passage, set first: a
+    x[passage[0]] = passage[1]  # table cell's own year agreement below overrides its sentence's
     values = {
-        **sentence,
-        **passage,
         "u_score": u.score,
         "u_cosine": u.cosine,
         "u_coverage": u.coverage,
@@ -251,9 +248,9 @@ def features(
         "kind_match": kind_match,
         "c_has_unit_word": float(bool(cand.head) and cand.kind in ("count", "population", "area")),
         "c_is_year": float(bool(YEAR.fullmatch(cand.text.strip()))),
-        "clause_idf": _idf_share(clause, qc.idf),
+        "clause_idf": _idf_share(clause, qc.idf, idf_total),
         "window_idf": _idf_share(
-            {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf
+            {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf, idf_total
         ),
         "focus_sim": focus_sim,
         "c_inside": nest[0],
@@ -294,7 +291,10 @@ def features(
         values["qual_agree"], values["qual_extra"], values["qual_clash"] = agreement(marks(part.text), stated)
     for key, val in cand.extra:
         values[key] = val
-    x[[_INDEX[key] for key in values]] = list(values.values())  # one assignment, not one per feature
+    idx = _COLUMNS.get(keys := tuple(values))
+    if idx is None:
+        idx = _COLUMNS[keys] = np.array([_INDEX[key] for key in keys], dtype=np.intp)
+    x[idx] = np.fromiter(values.values(), dtype=np.float32, count=len(keys))  # one assignment, not one per feature
     src = cand.source if cand.source in SOURCES else ("span:other" if cand.source.startswith("span:") else None)
     if src:
         x[_INDEX[f"src={src}"]] = 1.0
@@ -304,6 +304,17 @@ def features(
     if inter in _INDEX:
         x[_INDEX[inter]] = 1.0
     return x
+
+
+_COLUMNS: dict[tuple[str, ...], np.ndarray] = {}  # the feature columns of each set of names features() fills
+
+
+def _as_arrays(values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` as the columns they fill and their values, to set many candidates' rows with."""
+    return (
+        np.array([_INDEX[key] for key in values], dtype=np.intp),
+        np.fromiter(values.values(), dtype=np.float32, count=len(values)),
+    )
 
 
 def _year_nearness(
@@ -467,6 +478,7 @@ def _form(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower().replace(",", "")))
 
 
+@lru_cache(maxsize=65536)
 def _agrees(text: str, other: str | None) -> float:
     """1 when the candidate and the rules' answer say the same (one holds the other), 0.5 when they share a number."""
     if not other:
@@ -480,7 +492,6 @@ def _agrees(text: str, other: str | None) -> float:
     return 0.5 if na and na & nb else 0.0
 
 
-def _idf_share(stems: set[str], idf: dict[str, float]) -> float:
-    """IDF-weighted share of the question's terms among ``stems``."""
-    total = sum(idf.values())
+def _idf_share(stems: set[str], idf: dict[str, float], total: float) -> float:
+    """IDF-weighted share of the question's terms among ``stems`` (``total``: the sum of ``idf``)."""
     return sum(w for t, w in idf.items() if t in stems) / total if total else 0.0

@@ -28,11 +28,11 @@ from qa_service.answering.features import (
     NAMES,
     QuestionContext,
     features,
-    passage_surroundings,
     question_context,
     sentence_view,
 )
 from qa_service.answering.ranker import CONFIDENCE_FEATURES, PROBABILITY_KINDS, Ranker
+from qa_service.answering.surroundings import passage_surroundings
 from qa_service.index.lexical import analyze
 from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
@@ -273,15 +273,17 @@ JOINT_TOP = 8  # candidates per part considered when the parts are chosen togeth
 
 
 def _best_assignment(cands: list[Candidate], options: list[tuple[np.ndarray, list[int]]]) -> list[int | None]:
-    """One candidate per part (None where none is left), pairwise distinct and not overlapping, with the highest
-    total score; parts are few (two or three) and each brings its ``JOINT_TOP`` best, so trying every
-    combination is cheap."""
+    """One candidate per part (None where none is left), pairwise distinct, not overlapping and not the same text
+    found in two places, with the highest total score; parts are few (two or three) and each brings its
+    ``JOINT_TOP`` best, so trying every combination is cheap."""
     if len(options) == 1:
         return [options[0][1][0]]
 
     def clash(i: int, j: int) -> bool:
         a, b = cands[i], cands[j]
-        return i == j or (a.doc_id == b.doc_id and a.start < b.end and b.start < a.end)
+        if i == j or (a.doc_id == b.doc_id and a.start < b.end and b.start < a.end):
+            return True
+        return _norm(a.text) == _norm(b.text)  # the same figure stated twice is one answer, not two parts' answers
 
     best: tuple[float, list[int | None]] = (-np.inf, [None] * len(options))
 

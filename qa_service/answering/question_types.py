@@ -27,8 +27,17 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("explanation", r"^\s*(could|can|did|does|do|is|was|were|are|has|have|had|will|would|should)\b"),
     (
         "explanation",
-        r"^\s*(why|how come)\b|\bwhat (went wrong|problems?|difficult|issues?|challenges?|lessons?|"
-        r"criticism|recommend|did .* (recommend|conclude|find|argue|propose|suggest))|\b(explain|describe|purpose|"
+        r"^\s*(why|how come)\b|\bwhat (went wrong|difficult|recommend|(\w+ )?did .* (recommend|conclude|find|argue|"
+        r"propose|suggest))|"
+        # "what (structural) problem", "what other weaknesses": a problem or a lesson is told in prose
+        r"\bwhat (\w+ )?(problems?|issues?|challenges?|lessons?|criticisms?|weakness(es)?|shortcomings?|drawbacks?|"
+        r"downsides?|risks?|obstacles?|barriers?|bottlenecks?|strengths?|advantages?|benefits?|changes)\b|"
+        # what a cause or an obstacle is ("What explains ...", "What held up land supply ...")
+        r"^\s*what (explains?|accounts? for|led to|leads to|lies behind|drove|drives|held up|holds? (up|back)|"
+        r"hampered|hampers|hindered|hinders|prevented|prevents|kept|keeps|stopped)\b|"
+        # what someone does ("What do residents have to do in return?")
+        r"^\s*what (do|does|did) .*\bdo\b|"
+        r"\b(explain\w*|describe|purpose|"
         r"reasons?|cause[sd]?|goals?|aims?|main findings?|evaluat|outcomes?|results?|concept|idea|thinking|rationale|"
         r"logic|motivation)\b",
     ),
@@ -41,9 +50,11 @@ _RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "money",
+        # "What is the most a single firm could receive?": a sum of money
+        r"\b(most|maximum|minimum|least|ceiling)\b.*\b(receive|get|pay|award|claim)|"
         r"\bhow much\b.*\b(money|fund|budget|invest|grant|spend|spent|cost|paid|won|dollars?|receive|get|"
-        r"allocat|provide)|\b(budget|funding|funds?|investment|grant|money|dollars?|won|cost|amount|spend|"
-        r"spending|allocat\w*)\b.*\?|\bhow much\b",
+        r"allocat|provide)|\b(budget|funding|funds?|investment|grant|awards?|subsid(y|ies)|loans?|money|dollars?|won|"
+        r"cost|amount|spend|spending|allocat\w*)\b.*\?|\bhow much\b",
     ),
     ("area", r"\b(how (large|big)|area|size|square|km2|km²|sq\.? ?m)\b"),
     ("population", r"\b(population|how many (people|residents|inhabitants)|inhabitants|residents)\b"),

@@ -23,12 +23,14 @@ import bisect
 import re
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa_service.answering.conflicts import find_conflicts
 from qa_service.answering.conflicts import message as conflict_message
 from qa_service.answering.explanations import explanation, span_coverage
 from qa_service.answering.question_types import QuestionType, classify
+from qa_service.answering.surroundings import surroundings_stems
 from qa_service.answering.tables import Record, TableAnswer, best_table_answer
 from qa_service.index.lexical import analyze
 from qa_service.records import Evidence, Fact, Hit, Table
@@ -122,8 +124,9 @@ def _names_something(text: str, pos: int) -> bool:
     )
 
 
-def _stems(text: str | None) -> set[str]:
-    return set(analyze(text or ""))
+@lru_cache(maxsize=65536)
+def _stems(text: str | None) -> frozenset[str]:
+    return frozenset(analyze(text or ""))
 
 
 def _specific_terms(question: str) -> list[str]:
@@ -294,13 +297,7 @@ def _confidence(question: str, top: ScoredUnit | None, service: AnswerContext, f
     total = sum(weight.values()) or 1.0
     missing_share = sum(w for t, w in weight.items() if not lexical.known(t)) / total
     chunk = service.index.chunks[top.chunk]
-    meta = service.index.documents[chunk.doc_id].meta
-    # The passage and its neighbours: a slide's heading often sits in the chunk before its bullet points.
-    chunks = service.index.chunks
-    near = [c.text for c in chunks[max(0, top.chunk - 1) : top.chunk + 2] if c.doc_id == chunk.doc_id]
-    here = _stems(
-        service.index.aliases.expand(f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}")
-    )
+    here = surroundings_stems(service, top.chunk)  # the passage, its neighbours, section, title and author
     off_share = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
     needs_fact = qtype.answer_type in ("money", "count", "percent", "area", "population", "date")
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage

@@ -27,7 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -375,6 +375,7 @@ class MilvusIndex:
     lexical: TermStats
     client: Any
     collections: dict[str, str]
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # as Index.derived
 
     @property
     def tables(self) -> dict[str, Table]:

@@ -16,7 +16,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,9 @@ class Index:
     units: Units
     lexical: LexicalIndex
     spans: Any = None  # qa_service.index.spans.UnitSpans: parsed at build time; None for an index without them
+    # What answering derives from this index once (per passage, per table), never per-question state: a reload
+    # brings a new Index and with it an empty dict.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def tables(self) -> dict[str, Table]:

@@ -1,0 +1,30 @@
+"""What a passage can be said to speak about: itself, its neighbours, its section, its document's title and author.
+
+Both answerers read it (a question's names or years that a passage's surroundings never use say the passage is about
+something else). Its stems, with the other forms of the names in it, are derived once per passage of a loaded index.
+"""
+
+from __future__ import annotations
+
+from qa_service.answering.context import AnswerContext
+from qa_service.index.lexical import analyze
+
+
+def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
+    """A passage, the passages either side of it in its document, its section and its document's title and author:
+    what the passage can be said to speak about."""
+    chunks = ctx.index.chunks
+    chunk = chunks[chunk_index]
+    meta = ctx.index.documents[chunk.doc_id].meta
+    near = [c.text for c in chunks[max(0, chunk_index - 1) : chunk_index + 2] if c.doc_id == chunk.doc_id]
+    return f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}"
+
+
+def surroundings_stems(ctx: AnswerContext, chunk_index: int) -> frozenset[str]:
+    """The index terms of a passage's surroundings and of the other forms of the names in them ("DRIA" brings
+    "Daejeon ..."), derived once per passage of the loaded index (an index is read-only once loaded)."""
+    memo = ctx.index.derived.setdefault("surroundings_stems", {})
+    found = memo.get(chunk_index)
+    if found is None:
+        found = memo[chunk_index] = frozenset(analyze(ctx.index.aliases.expand(passage_surroundings(ctx, chunk_index))))
+    return found
