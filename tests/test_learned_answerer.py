@@ -731,4 +731,4 @@ def test_a_passages_surroundings_bring_the_other_forms_of_their_names_and_are_de
     assert {"daejeon", "budget", "shin", "cluster"} <= stems  # a neighbour's name in its other form, the title
     assert "other" not in stems  # the next chunk belongs to another document
     assert surroundings_stems(SimpleNamespace(index=index), 1) is stems  # derived once, then read
-    assert set(index.derived["surroundings_stems"]) == {1}
+    assert set(index.derived[("surroundings_stems", True)]) == {1}

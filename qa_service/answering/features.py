@@ -19,8 +19,7 @@ from qa_service.answering.analysis import FIGURES, Part, QuestionAnalysis, asks_
 from qa_service.answering.candidates import Candidate
 from qa_service.answering.context import AnswerContext
 from qa_service.answering.qualifiers import agreement, marks, window
-from qa_service.answering.rules import _ORDINAL, _specific_terms
-from qa_service.answering.surroundings import surroundings_stems
+from qa_service.answering.rules import _ORDINAL, missing_and_off, specific_weights
 from qa_service.index.lexical import analyze
 from qa_service.text.numbers import YEAR, numbers_in
 
@@ -96,16 +95,9 @@ class QuestionContext:
 def question_context(
     ctx: AnswerContext, analysis: QuestionAnalysis, top, scoped: bool, lead_chunk: int | None
 ) -> QuestionContext:
-    specific = ctx.retriever.normalise_terms(_specific_terms(analysis.text))
+    weight, top_idf = specific_weights(ctx, analysis.text)
+    missing, off = missing_and_off(ctx, weight, lead_chunk)
     lexical = ctx.index.lexical
-    top_idf = max((lexical.idf(t) for t in specific if lexical.known(t)), default=1.0) or 1.0
-    weight = {t: lexical.idf(t) if lexical.known(t) else top_idf for t in specific}
-    total = sum(weight.values()) or 1.0
-    missing = sum(w for t, w in weight.items() if not lexical.known(t)) / total
-    off = 0.0
-    if lead_chunk is not None:
-        here = surroundings_stems(ctx, lead_chunk)
-        off = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
     names = tuple(frozenset(analyze(n)) for n in analysis.names if analyze(n))
     return QuestionContext(
         analysis=analysis,
@@ -291,10 +283,8 @@ def features(
         values["qual_agree"], values["qual_extra"], values["qual_clash"] = agreement(marks(part.text), stated)
     for key, val in cand.extra:
         values[key] = val
-    idx = _COLUMNS.get(keys := tuple(values))
-    if idx is None:
-        idx = _COLUMNS[keys] = np.array([_INDEX[key] for key in keys], dtype=np.intp)
-    x[idx] = np.fromiter(values.values(), dtype=np.float32, count=len(keys))  # one assignment, not one per feature
+    columns, row = _as_arrays(values)
+    x[columns] = row  # one assignment, not one per feature
     src = cand.source if cand.source in SOURCES else ("span:other" if cand.source.startswith("span:") else None)
     if src:
         x[_INDEX[f"src={src}"]] = 1.0
@@ -310,11 +300,11 @@ _COLUMNS: dict[tuple[str, ...], np.ndarray] = {}  # the feature columns of each 
 
 
 def _as_arrays(values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """``values`` as the columns they fill and their values, to set many candidates' rows with."""
-    return (
-        np.array([_INDEX[key] for key in values], dtype=np.intp),
-        np.fromiter(values.values(), dtype=np.float32, count=len(values)),
-    )
+    """``values`` as the feature columns they fill (looked up once per set of names) and their values."""
+    columns = _COLUMNS.get(keys := tuple(values))
+    if columns is None:
+        columns = _COLUMNS[keys] = np.array([_INDEX[key] for key in keys], dtype=np.intp)
+    return columns, np.fromiter(values.values(), dtype=np.float32, count=len(keys))
 
 
 def _year_nearness(

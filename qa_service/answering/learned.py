@@ -32,7 +32,7 @@ from qa_service.answering.features import (
     sentence_view,
 )
 from qa_service.answering.ranker import CONFIDENCE_FEATURES, PROBABILITY_KINDS, Ranker
-from qa_service.answering.surroundings import passage_surroundings
+from qa_service.answering.surroundings import surroundings_stems
 from qa_service.index.lexical import analyze
 from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
@@ -126,7 +126,6 @@ def featurize(
     memo = spans.memo if spans is not None else {}
     views = memo.setdefault("views", {})
     passage_stems = memo.setdefault("passage_stems", {})
-    context_stems = memo.setdefault("context_stems", {})
     same_kind: dict[tuple[int, str], int] = {}
     repeats: dict[str, int] = {}
     norms: dict[int, str] = {}
@@ -150,11 +149,9 @@ def featurize(
                 views[u] = sentence_view(unit_text(ctx, u), int(idx.start[u]))
             if c.unit.chunk not in passage_stems:
                 passage_stems[c.unit.chunk] = frozenset(analyze(ctx.index.chunks[c.unit.chunk].text))
-            if c.unit.chunk not in context_stems:
-                context_stems[c.unit.chunk] = passage_context(ctx, c.unit.chunk)
             rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)],
                                  sims.get(c.head, 0.0) if c.head else 0.0, repeats[norms[id(c)]],
-                                 context_stems[c.unit.chunk], nests[n]))  # fmt: skip
+                                 surroundings_stems(ctx, c.unit.chunk, other_forms=False), nests[n]))  # fmt: skip
         if not rows:
             matrices.append(np.zeros((0, 1), dtype=np.float32))
             continue
@@ -175,11 +172,6 @@ def part_scores(prep: Prepared, scorer) -> list[np.ndarray]:
             continue
         out.append(np.where(never, NEVER, np.asarray(scorer.score(mat), dtype=np.float64)))
     return out
-
-
-def passage_context(ctx: AnswerContext, chunk_index: int) -> frozenset[str]:
-    """Stems of what a passage can be said to speak about (``features.passage_surroundings``)."""
-    return frozenset(analyze(passage_surroundings(ctx, chunk_index)))
 
 
 MAX_WORD_VECTORS = 50_000

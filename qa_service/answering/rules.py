@@ -284,21 +284,36 @@ def _parts(question: str, best: Candidate, lookup: FactLookup, service: AnswerCo
     return out
 
 
+def specific_weights(ctx: AnswerContext, question: str) -> tuple[dict[str, float], float]:
+    """The question's names and numbers (index terms) weighted by IDF, and the rarest known term's IDF: rare names
+    weigh more than common ones, and a term the corpus never uses weighs as much as its rarest."""
+    specific = ctx.retriever.normalise_terms(_specific_terms(question))
+    lexical = ctx.index.lexical
+    top_idf = max((lexical.idf(t) for t in specific if lexical.known(t)), default=1.0) or 1.0
+    return {t: lexical.idf(t) if lexical.known(t) else top_idf for t in specific}, top_idf
+
+
+def missing_and_off(ctx: AnswerContext, weight: dict[str, float], chunk_index: int | None) -> tuple[float, float]:
+    """The weighted shares of the question's names and numbers (``specific_weights``) that the corpus never uses,
+    and that the surroundings of passage ``chunk_index`` never use (0 without a passage): a place, year or
+    programme the corpus lacks, or a passage about something else."""
+    lexical = ctx.index.lexical
+    total = sum(weight.values()) or 1.0
+    missing = sum(w for t, w in weight.items() if not lexical.known(t)) / total
+    if chunk_index is None:
+        return missing, 0.0
+    here = surroundings_stems(ctx, chunk_index)
+    return missing, sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
+
+
 def _confidence(question: str, top: ScoredUnit | None, service: AnswerContext, fact_found: bool, qtype) -> float:
     """How sure the answer is: match of the best sentence, less the question's names and years the corpus lacks
     (a place, year or program it never mentions) or the answering passage lacks (it is about something else)."""
     if top is None:
         return 0.0
-    specific = service.retriever.normalise_terms(_specific_terms(question))
-    lexical = service.index.lexical
-    # Rare names weigh more than common ones; a term the corpus never uses weighs as much as its rarest.
-    top_idf = max((lexical.idf(t) for t in specific if lexical.known(t)), default=1.0) or 1.0
-    weight = {t: lexical.idf(t) if lexical.known(t) else top_idf for t in specific}
-    total = sum(weight.values()) or 1.0
-    missing_share = sum(w for t, w in weight.items() if not lexical.known(t)) / total
+    missing_share, off_share = missing_and_off(service, specific_weights(service, question)[0], top.chunk)
     chunk = service.index.chunks[top.chunk]
     here = surroundings_stems(service, top.chunk)  # the passage, its neighbours, section, title and author
-    off_share = sum(w for t, w in weight.items() if lexical.known(t) and t not in here) / total
     needs_fact = qtype.answer_type in ("money", "count", "percent", "area", "population", "date")
     c = 0.15 + 0.9 * max(0.0, top.cosine - 0.2) + 0.45 * top.coverage
     c += 0.1 if fact_found else (-0.25 if needs_fact else 0.0)

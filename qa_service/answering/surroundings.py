@@ -20,11 +20,13 @@ def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
     return f"{meta.title} {meta.author or ''} {chunk.section or ''} {' '.join(near)}"
 
 
-def surroundings_stems(ctx: AnswerContext, chunk_index: int) -> frozenset[str]:
-    """The index terms of a passage's surroundings and of the other forms of the names in them ("DRIA" brings
-    "Daejeon ..."), derived once per passage of the loaded index (an index is read-only once loaded)."""
-    memo = ctx.index.derived.setdefault("surroundings_stems", {})
+def surroundings_stems(ctx: AnswerContext, chunk_index: int, other_forms: bool = True) -> frozenset[str]:
+    """The index terms of a passage's surroundings, with (``other_forms``) the other forms of the names in them
+    ("DRIA" brings "Daejeon ..."), derived once per passage of the loaded index (an index is read-only once
+    loaded)."""
+    memo = ctx.index.derived.setdefault(("surroundings_stems", other_forms), {})
     found = memo.get(chunk_index)
     if found is None:
-        found = memo[chunk_index] = frozenset(analyze(ctx.index.aliases.expand(passage_surroundings(ctx, chunk_index))))
+        text = passage_surroundings(ctx, chunk_index)
+        found = memo[chunk_index] = frozenset(analyze(ctx.index.aliases.expand(text) if other_forms else text))
     return found

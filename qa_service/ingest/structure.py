@@ -223,9 +223,10 @@ def _table(text: str, lines: list, first: int, block: list, doc_id: str, number:
                 cells.append(TableCell(row=label, column=labels[k], value=value, start=start, end=end))
     caption, start = "", block[0][0]
     for cap_start, _cap_end, cap_line in above:
-        if not _UNITS.sub("", cap_line).strip(" ()[]<>"):
+        words = _UNITS.sub("", cap_line)  # the line without its units
+        if not words.strip(" ()[]<>"):
             continue  # "(Unit: firms, KRW billion)": the caption is the line above it
-        if len(_UNITS.sub("", cap_line).split()) <= 15:
+        if len(words.split()) <= 15:
             caption, start = cap_line.strip(), cap_start
         break
     return Table(
