@@ -58,6 +58,9 @@ def one(text: str, kind: str, surface: str) -> Fact:
         ("The centre cost 12 million Canadian dollars.", "12 million Canadian dollars", 12e6, "CAD", None),
         ("It was budgeted at 40 billion ringgit.", "40 billion ringgit", 40e9, "MYR", None),
         ("The state paid ₹ 500 million.", "₹ 500 million", 500e6, "INR", None),
+        # the Indian scale words: a crore is ten million, a lakh a hundred thousand
+        ("The upgrade will cost ₹1,200 crore.", "₹1,200 crore", 12e9, "INR", None),
+        ("Each start-up gets Rs 40 lakh a year.", "Rs 40 lakh", 4e6, "INR", "year"),
     ],
 )
 def test_money(text: str, surface: str, value: float, unit: str, per: str | None) -> None:

@@ -44,6 +44,9 @@ FIXTURE_QUESTIONS = Path(__file__).resolve().parent / "fixtures" / "eval_questio
         # "what share of the firms": a share, not a firm; "the most a business could receive": a sum of money
         ("What share of the firms in 2017 had a founder linked to the university?", "percent", "share"),
         ("What is the most a single business could receive in rates relief?", "money", "business"),
+        # a "price tag" is a sum of money; "what made X attractive" asks for a cause
+        ("What is the overall price tag of the planned upgrade of the township?", "money", "tag"),
+        ("What made the city an attractive location for battery-materials production?", "explanation", "city"),
     ],
 )
 def test_focus_noun_and_kind(question, kind, focus):
@@ -362,6 +365,38 @@ def test_the_listwise_scorer_learns_what_ranks_within_a_question_not_across_ques
     assert all(hits)
 
 
+def test_the_listwise_scorer_reaches_the_minimum_of_its_loss_written_part_by_part():
+    """``fit_softmax`` computes the loss of every question part at once; at the weights it returns, the loss
+    written the plain way (one log-sum-exp per part, over all its candidates and over its right ones) has no
+    slope left, with parts of different sizes, several right candidates and far-apart scores."""
+    from scipy.special import logsumexp
+
+    from qa_service.evaluation.training import fit_softmax
+
+    rng = np.random.default_rng(1)
+    examples = []
+    for _ in range(40):
+        n = int(rng.integers(2, 30))
+        x = rng.normal(size=(n, len(NAMES))).astype(np.float32)
+        x[:, 2] *= 40.0  # far-apart scores: exp() of the raw scores would overflow
+        labels = (rng.random(n) < 0.2).astype(int)
+        labels[int(rng.integers(n))] = 1
+        examples.append(_toy_example(x, labels.tolist()))
+    l2 = 0.5
+    scorer = fit_softmax(examples, l2=l2)
+    w = scorer.coef
+    grad = 2 * l2 * w
+    for ex in examples:
+        mat = (ex.prep.matrices[0] - scorer.mean) / scorer.scale
+        s = mat @ w
+        right = ex.labels.astype(bool)
+        p_all = np.exp(s - logsumexp(s))
+        p_right = np.where(right, np.exp(s - logsumexp(s[right])), 0.0)
+        grad = grad + mat.T @ (p_all - p_right)
+    assert np.isfinite(w).all() and np.abs(w).max() > 0.01
+    assert np.abs(grad).max() < 1e-3
+
+
 def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_is_never_chosen():
     from types import SimpleNamespace
 
@@ -412,6 +447,9 @@ def test_a_candidate_made_of_the_question_words_or_a_table_cell_of_another_year_
          "claim the tax incentives."], ["explanation", "explanation"], 1),
         # a budget "in 2014" is an amount, never a year
         ("What was the programme budget in 2014?", ["2015", "SEK 104 million"], ["date", "money"], 1),
+        # "how large / how many": an amount, never a date ("2005" the site opened, a table's "28 June 2024")
+        ("How large is the campus site?", ["2005", "36 hectares"], ["date", "area"], 1),
+        ("How many firms were supported?", ["28 June 2024", "412 firms"], ["date", "count"], 1),
         # a table row read as a sentence answers no question as a sentence, "why" or not
         ("What happened to exports at their peak?", ["2013 2,350 2,049 95,760 36.7", "Exports peaked in "
          "2013 at USD 36.7 billion."], ["explanation", "explanation"], 1),
@@ -428,6 +466,17 @@ def test_a_part_never_takes_a_candidate_of_a_kind_that_cannot_answer_it(question
     prep = Prepared(a, None, [], cands, [np.zeros((len(cands), len(NAMES)), dtype=np.float32)], None)
     scores = np.linspace(2.0, 1.0, len(cands))  # the first candidate scores best
     assert [i for _, i, _, _ in choose(prep, [scores] * len(a.parts))][:1] == [chosen]
+
+
+@pytest.mark.parametrize(
+    ("text", "is_date"),
+    [("28 June 2024", True), ("2021.07.06", True), ("2019-2023", True), ("2019-20", True), ("Q3 2022", True),
+     ("2019", True), ("June 28, 2024", True), ("1,234", False), ("KRW 12 billion", False), ("12.5%", False)],
+)  # fmt: skip
+def test_a_table_cell_that_is_a_date_is_told_from_an_amount(text, is_date):
+    from qa_service.answering.candidates import is_date_cell
+
+    assert is_date_cell(text) is is_date
 
 
 def test_an_amount_in_another_currency_than_the_one_asked_is_not_the_answer():

@@ -48,7 +48,8 @@ _DATE_WORDS = frozenset("year years month months date period decade time day".sp
 # What a focus noun asks for (plain English, not any corpus's words).
 _FOCUS_KINDS = {
     "money": "revenue sale budget cost funding fund investment spending expenditure income turnover allocation grant "
-             "subsidy price payment amount money loan capital contribution export import value envelope sum endowment",
+             "subsidy price payment amount money loan capital contribution export import value envelope sum endowment "
+             "tag bill outlay fee salary wage financing",
     "percent": "share percentage proportion rate ratio",
     "area": "area size land",
     "entity": "body agency ministry organisation organization program programme plan project city region province "

@@ -18,6 +18,7 @@ from qa_service.index.spans import Span, UnitSpans
 from qa_service.records import Fact
 from qa_service.retrieval.retriever import ScoredUnit
 from qa_service.text.glossary import HANGUL
+from qa_service.text.numbers import YEAR_DIGITS
 
 # Sentences of the top passages that yield candidates. Cross-validated top-1 over the 556 training questions
 # (2026-12-07, late-chunked sentence vectors): 12 -> 0.661, 18 -> 0.682, 24 -> 0.682; 18 with 12 passages
@@ -88,6 +89,20 @@ def cell_answer(value: str, row: str | None, column: str | None) -> str:
 
 
 _AREA_UNIT = re.compile(r"(?:km2|km²|m2|m²|sq\.?\s*(?:km|m|mi)\w*|square\s+\w+|hectares?|ha|acres?)\s*$", re.I)
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# A cell that is a date: "2019", "2021.07.06", "2020-03", "2019-2023", "2019-20", "28 June 2024", "June 28, 2024", "Q3 2022"
+_DATE_CELL = re.compile(
+    rf"{YEAR_DIGITS}(?:[./-]\d{{1,2}}){{0,2}}|{YEAR_DIGITS}\s*[-–]\s*(?:{YEAR_DIGITS}|\d\d)|(?:\d{{1,2}}\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?{YEAR_DIGITS}|"
+    rf"(?:Q[1-4]|H[12])\s*(?:FY\s*)?{YEAR_DIGITS}",
+    re.I,
+)
+
+
+def is_date_cell(text: str) -> bool:
+    """Whether a table cell's text is a date (no amount, whatever ``cell_kind`` calls it)."""
+    return bool(_DATE_CELL.fullmatch(text.strip()))
 
 
 def cell_kind(text: str) -> str:

@@ -177,6 +177,10 @@ def features(
         last += 1
     cand_tokens = tokens[first:last]
     cand_stems = {t[2] for t in cand_tokens if t[2]}
+    # the question's words a candidate states itself are no evidence that it answers (a name restating the
+    # question), except a figure's own words: "61 small-scale project teams" and "61" read the same words around
+    # them
+    own = cand_stems if cand.value is None else set()
     focus = _stem(part.focus) if part.focus else None
     memo = qc.memo
     shared = memo.get((id(view), focus))  # views are kept per sentence (unit) while the question is answered
@@ -186,7 +190,7 @@ def features(
     sentence, all_positions = shared
     # where the question's words sit around the candidate
     inside_end = bisect_left(view.starts, cand.end)
-    positions = [i for i in all_positions if not first <= i < inside_end]
+    positions = all_positions if cand.value is not None else [i for i in all_positions if not first <= i < inside_end]
     c_first = first if first < len(tokens) else 0
     c_last = bisect_right(view.ends, cand.end) - 1
     if c_last < 0:
@@ -199,7 +203,7 @@ def features(
         clause_stems = memo[(id(view), lo, hi)] = frozenset(
             t[2] for t in tokens[bisect_left(view.starts, lo) : bisect_left(view.starts, hi)] if t[2]
         )
-    clause = clause_stems - cand_stems
+    clause = clause_stems - own
     weights, wsum = _weights(qc)
     idf_total = qc.idf_total
     focus_near = 0.0
@@ -225,7 +229,7 @@ def features(
         "c_len_ratio": len(cand_tokens) / max(1, len(view.tokens)),
         "c_numeric": float(cand.value is not None),
         "c_value_in_q": float(cand.value is not None and any(abs(cand.value - n) < 1e-9 for n in qc.qnums)),
-        "c_in_q": len(cand_stems & qterms) / max(1, len(cand_stems)),
+        "c_in_q": len(own & qterms) / max(1, len(own)),
         "focus_match": float(bool(focus) and cand.head is not None and _stem(cand.head) == focus),
         "focus_in_cand": float(bool(focus) and focus in cand_stems),
         "focus_near": focus_near,
@@ -242,7 +246,7 @@ def features(
         "c_is_year": float(bool(YEAR.fullmatch(cand.text.strip()))),
         "clause_idf": _idf_share(clause, qc.idf, idf_total),
         "window_idf": _idf_share(
-            {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - cand_stems, qc.idf, idf_total
+            {t[2] for t in view.tokens[max(0, c_first - 5) : c_last + 6] if t[2]} - own, qc.idf, idf_total
         ),
         "focus_sim": focus_sim,
         "c_inside": nest[0],

@@ -17,7 +17,15 @@ import numpy as np
 
 from qa_service.answering import rules
 from qa_service.answering.analysis import FIGURE_KINDS, Part, QuestionAnalysis, analyse
-from qa_service.answering.candidates import Candidate, cell_answer, cell_kind, generate, is_evidence, unit_text
+from qa_service.answering.candidates import (
+    Candidate,
+    cell_answer,
+    cell_kind,
+    generate,
+    is_date_cell,
+    is_evidence,
+    unit_text,
+)
 from qa_service.answering.conflicts import RELEVANCE, find_conflicts
 from qa_service.answering.conflicts import message as conflict_message
 from qa_service.answering.context import AnswerContext
@@ -235,7 +243,7 @@ def choose(prep: Prepared, scores: list[np.ndarray]) -> list[tuple[Part, int, fl
     overlapping another, with the highest total score (so a count question's first part does not take the
     percentage its second part asks for, leaving the second a worse one).
 
-    Never chosen: a candidate made only of the question's own words (it restates the question); a table cell
+    Never chosen: a name made only of the question's own words (it restates the question); a table cell
     whose row or column is another year than the one the question asks for (a table says which year each cell
     is, so that cell is known not to answer); an amount in another currency than the one asked; and what a
     part's question can never take (``_never_for``)."""
@@ -339,7 +347,11 @@ def _never_for(part: Part, c: Candidate) -> bool:
         return (
             _not_a_figure(c)
             or (asks == "amount" and c.kind == "entity" and not _has_amount(c.text))
-            or (part.kind in ("money", "percent") and c.kind == "date")  # "the budget in 2014": not "2015"
+            # "the budget in 2014": not "2015"; "how large is the site": not "2005", nor a table's "28 June 2024"
+            or (
+                (c.kind == "date" or (_from_table(c) and is_date_cell(c.text)))
+                and (part.kind in ("money", "percent") or asks == "amount")
+            )
         )
     return False
 

@@ -34,7 +34,8 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"downsides?|risks?|obstacles?|barriers?|bottlenecks?|strengths?|advantages?|benefits?|changes)\b|"
         # what a cause or an obstacle is ("What explains ...", "What held up land supply ...")
         r"^\s*what (explains?|accounts? for|led to|leads to|lies behind|drove|drives|held up|holds? (up|back)|"
-        r"hampered|hampers|hindered|hinders|prevented|prevents|kept|keeps|stopped)\b|"
+        r"hampered|hampers|hindered|hinders|prevented|prevents|kept|keeps|stopped|made|makes|prompted|prompts|"
+        r"triggered|triggers|motivated|attracted|attracts|enabled|enables|allowed|pushed|forced)\b|"
         # what someone does ("What do residents have to do in return?")
         r"^\s*what (do|does|did) .*\bdo\b|"
         r"\b(explain\w*|describe|purpose|"

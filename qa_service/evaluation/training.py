@@ -125,7 +125,6 @@ def fit_softmax(examples: Sequence[Example], l2: float) -> Scorer:
     """A linear listwise scorer (conditional logit): for each question part with a right candidate, maximise the
     softmax share of its right candidates among all its candidates, with an L2 penalty."""
     from scipy.optimize import minimize
-    from scipy.special import logsumexp
 
     groups = [(mat, ex.labels.astype(bool)) for ex in examples for mat in ex.prep.matrices
               if len(mat) and mat.shape[1] > 1 and ex.labels.any()]  # fmt: skip
@@ -133,18 +132,25 @@ def fit_softmax(examples: Sequence[Example], l2: float) -> Scorer:
         raise ValueError("no question with a right candidate to train on")
     x = np.vstack([g[0] for g in groups]).astype(np.float64)
     mean, scale = _standardiser(x)
-    groups = [((mat - mean) / scale, right) for mat, right in groups]
+    x = (x - mean) / scale
+    right = np.concatenate([r for _, r in groups])
+    sizes = [len(mat) for mat, _ in groups]
+    starts = np.cumsum([0, *sizes[:-1]])
+    group_of = np.repeat(np.arange(len(groups)), sizes)
+
+    def log_sum_exp(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per part: log of the sum of exp(s) over its rows (s = -inf leaves a row out), and exp(s - that)."""
+        top = np.maximum.reduceat(s, starts)
+        e = np.exp(s - top[group_of])
+        lse = np.log(np.add.reduceat(e, starts)) + top
+        return lse, np.exp(s - lse[group_of])
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = l2 * float(w @ w), 2 * l2 * w
-        for mat, right in groups:
-            s = mat @ w
-            lz, lr = logsumexp(s), logsumexp(s[right])
-            total -= lr - lz
-            p = np.exp(s - lz)
-            p[right] -= np.exp(s[right] - lr)
-            grad = grad + mat.T @ p
-        return total, grad
+        # every question part at once: minus the log of the right candidates' softmax share, and its gradient
+        s = x @ w
+        lz, p_all = log_sum_exp(s)
+        lr, p_right = log_sum_exp(np.where(right, s, -np.inf))
+        return l2 * float(w @ w) - float(np.sum(lr - lz)), 2 * l2 * w + x.T @ (p_all - p_right)
 
     w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
     return Scorer("softmax", mean, scale, w, 0.0)

@@ -22,6 +22,8 @@ SCALE_WORDS: dict[str, float] = {
     "million": 1e6,
     "billion": 1e9,
     "trillion": 1e12,
+    "lakh": 1e5,  # Indian numbering: "₹50 lakh", "₹1,200 crore"
+    "crore": 1e7,
     "k": 1e3,
     "m": 1e6,
     "mn": 1e6,
@@ -35,7 +37,7 @@ _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _SMALL = rf"(?:(?:{_TENS})(?:[\s-]+(?:{_UNITS}))?|(?:{_TEENS})|(?:{_UNITS}))"
 _HUNDREDS = rf"(?:(?:{_SMALL}|an?)\s+hundred(?:\s+(?:and\s+)?{_SMALL})?|{_SMALL})"
-_SCALE_WORD = "thousand|million|billion|trillion"
+_SCALE_WORD = "thousand|million|billion|trillion|lakh|crore"
 _HALF = r"(?:\s+and\s+(?:a\s+)?half)"
 _GROUP = rf"(?:{_HUNDREDS}|an?){_HALF}?\s+(?:{_SCALE_WORD})"
 WORD_NUMBER = (
