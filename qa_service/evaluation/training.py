@@ -43,6 +43,7 @@ LOGREG_WEIGHT = "balanced"
 # eval/training.json (2026-12-02), top-1 / decision accuracy: 1 -> 0.624 / 0.545, 3 -> 0.626 / 0.550,
 # 10 -> 0.638 / 0.565, 30 -> 0.632 / 0.549. Again on 2026-12-07 with this session's features and 18 candidate
 # sentences: 1 -> 0.676 / 0.622, 3 -> 0.669 / 0.617, 10 -> 0.682 / 0.622, 30 -> 0.674 / 0.617, 100 -> 0.661 / 0.610.
+# On the 1034 questions of 2026-12-07 (21:40 UTC): 5 -> 0.647 / 0.616, 10 -> 0.652 / 0.626, 20 -> 0.642 / 0.611.
 SOFTMAX_L2 = 10.0
 MAX_SHORT = 10  # extra tokens a short answer may have beyond twice the gold answer's
 
