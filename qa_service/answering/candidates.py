@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from qa_service.answering.context import AnswerContext
 from qa_service.answering.currency import stated_currency
+from qa_service.facts.dates import MONTH
 from qa_service.facts.money import CURRENCY_SYMBOLS, CURRENCY_WORDS
 from qa_service.index.spans import Span, UnitSpans
 from qa_service.records import Fact
@@ -91,10 +92,9 @@ def cell_answer(value: str, row: str | None, column: str | None) -> str:
 _AREA_UNIT = re.compile(r"(?:km2|km²|m2|m²|sq\.?\s*(?:km|m|mi)\w*|square\s+\w+|hectares?|ha|acres?)\s*$", re.I)
 
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 # A cell that is a date: "2019", "2021.07.06", "2020-03", "2019-2023", "2019-20", "28 June 2024", "June 28, 2024", "Q3 2022"
 _DATE_CELL = re.compile(
-    rf"{YEAR_DIGITS}(?:[./-]\d{{1,2}}){{0,2}}|{YEAR_DIGITS}\s*[-–]\s*(?:{YEAR_DIGITS}|\d\d)|(?:\d{{1,2}}\s+)?{_MONTH}\s+(?:\d{{1,2}},?\s+)?{YEAR_DIGITS}|"
+    rf"{YEAR_DIGITS}(?:[./-]\d{{1,2}}){{0,2}}|{YEAR_DIGITS}\s*[-–]\s*(?:{YEAR_DIGITS}|\d\d)|(?:\d{{1,2}}\s+)?{MONTH}\s+(?:\d{{1,2}},?\s+)?{YEAR_DIGITS}|"
     rf"(?:Q[1-4]|H[12])\s*(?:FY\s*)?{YEAR_DIGITS}",
     re.I,
 )

@@ -180,7 +180,8 @@ def features(
     # the question's words a candidate states itself are no evidence that it answers (a name restating the
     # question), except a figure's own words: "61 small-scale project teams" and "61" read the same words around
     # them
-    own = cand_stems if cand.value is None else set()
+    figure = cand.value is not None
+    own = set() if figure else cand_stems
     focus = _stem(part.focus) if part.focus else None
     memo = qc.memo
     shared = memo.get((id(view), focus))  # views are kept per sentence (unit) while the question is answered
@@ -190,7 +191,7 @@ def features(
     sentence, all_positions = shared
     # where the question's words sit around the candidate
     inside_end = bisect_left(view.starts, cand.end)
-    positions = all_positions if cand.value is not None else [i for i in all_positions if not first <= i < inside_end]
+    positions = all_positions if figure else [i for i in all_positions if not first <= i < inside_end]
     c_first = first if first < len(tokens) else 0
     c_last = bisect_right(view.ends, cand.end) - 1
     if c_last < 0:
@@ -227,8 +228,8 @@ def features(
         "p_rank": min(cand.passage_rank, 10) / 10,
         "c_len": min(len(cand_tokens), 60) / 60,
         "c_len_ratio": len(cand_tokens) / max(1, len(view.tokens)),
-        "c_numeric": float(cand.value is not None),
-        "c_value_in_q": float(cand.value is not None and any(abs(cand.value - n) < 1e-9 for n in qc.qnums)),
+        "c_numeric": float(figure),
+        "c_value_in_q": float(figure and any(abs(cand.value - n) < 1e-9 for n in qc.qnums)),
         "c_in_q": len(own & qterms) / max(1, len(own)),
         "focus_match": float(bool(focus) and cand.head is not None and _stem(cand.head) == focus),
         "focus_in_cand": float(bool(focus) and focus in cand_stems),

@@ -15,10 +15,12 @@ from functools import lru_cache
 from qa_service.facts.base import Claims, Found, noun_phrase_after
 from qa_service.text.numbers import YEAR_DIGITS
 
-_MONTH = (
-    r"(?P<{0}>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH_NAMES = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
 )
+MONTH = rf"(?:{_MONTH_NAMES})\.?"  # a month's name, whole or abbreviated ("Sept.", "June")
+_MONTH = rf"(?P<{{0}}>{_MONTH_NAMES})\.?"
 _YEAR = YEAR_DIGITS
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _BEFORE = r"(?<![\w+\-–./$#'’])"
