@@ -189,3 +189,32 @@ def test_mentions_cost_does_not_grow_with_the_alias_table() -> None:
     small, large = min(seconds(10) for _ in range(2)), min(seconds(4000) for _ in range(2))
     # One alternation of every name: 400x the names took ~30x the time; per first word: about the same.
     assert large < 3 * small + 0.05, (small, large)
+
+
+GLOSSARY = """Annex 2. Abbreviations
+
+CPVA\tCentral Project Management Agency (Centrine projektu valdymo agentura)
+ERDF\tEuropean Regional Development Fund
+MES\tMinistry of Education and Science
+MITA\tAgency for Science, Innovation and Technology (Mokslo, inovaciju ir technologiju agentura)
+
+Table 4. Spending by year
+Year: 2019 budget
+NOTE: Figures are estimates
+KRW - Korean won
+MOTIE: Ministry of Trade, Industry and Energy
+"""
+
+
+def test_a_list_of_abbreviations_defines_its_acronyms() -> None:
+    table = mine_aliases([GLOSSARY])
+    assert table.canonical("ERDF") == "European Regional Development Fund"
+    assert table.canonical("MES") == "Ministry of Education and Science"
+    # in a list where most rows spell their acronym, a row whose acronym is of another language's words counts
+    assert table.canonical("CPVA") == "Central Project Management Agency"
+    assert table.canonical("MITA") == "Agency for Science, Innovation and Technology"
+    # a lone row counts only when it spells its acronym; labels and notes are not acronyms
+    assert table.canonical("MOTIE") == "Ministry of Trade, Industry and Energy"
+    assert table.canonical("KRW") is None
+    assert table.canonical("NOTE") is None
+    assert table.canonical("Year") is None

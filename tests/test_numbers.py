@@ -115,3 +115,11 @@ def test_one_year_pattern() -> None:
         "2001",
     ]
     assert re.fullmatch(YEAR_DIGITS, "1850") and not re.fullmatch(YEAR_DIGITS, "2150")
+
+
+def test_bn_and_mn_after_a_space_are_scales() -> None:
+    # slides and tables write "KRW 312.5 bn", "USD 4.5 mn"; "bn" and "mn" are no English words
+    assert numbers_in("Total project cost: KRW 312.5 bn") == [312.5e9]
+    assert numbers_in("USD 4.5 mn a year") == [4.5e6]
+    assert numbers_in("the 3 mnemonics") == [3.0]
+    assert numbers_in("2 BN units") == [2.0]

@@ -234,8 +234,39 @@ class _Groups:
         return list(out.values())
 
 
+# A row of a list of abbreviations: "CPVA<tab>Central Project Management Agency (Centrinė ...)", "MES: Ministry of
+# Education and Science", "ERDF – European Regional Development Fund"; a note in brackets after the long form is
+# left out.
+_GLOSSARY_ROW = re.compile(
+    r"^[ \t]*([A-Z][A-Za-z0-9&-]{1,11})[ \t]*(?:\t|:|\s[\u2013\u2014=-]\s)[ \t]*([A-Z][^\n()\t]{3,120}?)[ \t]*"
+    r"(?:\([^\n]*\))?[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def _glossary_rows(text: str) -> Iterable[tuple[str, str]]:
+    """The rows of lists of abbreviations: a row whose long form spells its acronym, and every row of a list of
+    three or more where most do (an acronym of words in another language: "CPVA<tab>Central Project Management
+    Agency (Centrinė projektų valdymo agentūra)")."""
+    rows = []  # (line number, short, long form, fits)
+    for m in _GLOSSARY_ROW.finditer(text):
+        short, long_form = m.group(1), m.group(2).strip(" ,.;")
+        if is_acronym(short) and len(long_form.split()) >= 2:
+            rows.append((text.count("\n", 0, m.start()), short, long_form, fits_acronym(short, long_form)))
+    run: list = []
+    for row in [*rows, None]:
+        if row is not None and (not run or row[0] - run[-1][0] <= 2):
+            run.append(row)
+            continue
+        listed = len(run) >= 3 and 2 * sum(r[3] for r in run) >= len(run)
+        yield from ((long_form, short) for _, short, long_form, fits in run if fits or listed)
+        run = [row] if row is not None else []
+
+
 def _definitions(text: str) -> Iterable[tuple[str, str]]:
-    """(long form, short form or alias) pairs defined in ``text``."""
+    """(long form, short form or alias) pairs defined in ``text``: "Long Form (LF)", "LF (Long Form)", "(hereafter
+    ...)" and the rows of a list of abbreviations."""
+    yield from _glossary_rows(text)
     for m in _PAREN.finditer(text):
         inner = m.group(1).strip()
         pos = m.start()

@@ -54,7 +54,7 @@ DIGIT_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUMBER_RE = re.compile(
     rf"(?<![\w.,/])(?P<frac>\d{{1,2}}/\d{{1,3}})(?![\w/]|\.\d)"
     rf"|(?<![\w])(?P<digits>{DIGIT_NUMBER})"
-    rf"(?:(?P<letter>(?-i:[KMB]|bn|mn))(?![\w])|\s*(?P<scale>{_SCALE_WORD})s?\b"
+    rf"(?:(?P<letter>(?-i:[KMB]|bn|mn))(?![\w])|\s*(?P<scale>{_SCALE_WORD}|(?-i:bn|mn)\b(?!-))s?\b"
     rf"|(?!\d|[.,]\d|(?:st|nd|rd|th)\b))"
     rf"|\b(?P<words>{WORD_NUMBER})\b",
     re.IGNORECASE,
