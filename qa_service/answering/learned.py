@@ -41,6 +41,7 @@ from qa_service.answering.features import (
 )
 from qa_service.answering.ranker import CONFIDENCE_FEATURES, PROBABILITY_KINDS, Ranker
 from qa_service.answering.surroundings import surroundings_stems
+from qa_service.facts.dates import MONTH
 from qa_service.index.lexical import analyze
 from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
@@ -305,8 +306,6 @@ def _best_assignment(cands: list[Candidate], options: list[tuple[np.ndarray, lis
     return best[1]
 
 
-_MONTH_NAMES = ("january february march april may june july august september october november december "
-                "jan feb mar apr jun jul aug sep sept oct nov dec").split()  # fmt: skip
 # A part asking "how much/many/large" or "what share/amount/number" wants an amount, whatever its focus noun.
 _AMOUNT_QUESTION = re.compile(
     r"^(?:\w+\W+){0,3}?how (?:much|many|large|big|high)\b|\bwhat (?:percentage|share|proportion|amount|number|sum)\b",
@@ -318,7 +317,7 @@ _NAME_QUESTION = re.compile(r"^(?:\w+\s+){0,2}(?:which|who|whom|whose)\b|\b(?:ca
 _WHERE_QUESTION = re.compile(r"^(?:and\s+|from\s+)?where\b", re.I)
 # A part asking "when" or "in what year" wants a date: never a candidate with no year and no month in it.
 _WHEN_QUESTION = re.compile(r"^(?:\w+\s+){0,2}(?:when|since when|by when|(?:in )?what (?:year|month|date))\b", re.I)
-_DATE_TEXT = re.compile(rf"\b{YEAR_DIGITS}s?\b|['’]\d\d\b|\b(?:" + "|".join(_MONTH_NAMES) + r")\b", re.I)
+_DATE_TEXT = re.compile(rf"\b{YEAR_DIGITS}s?\b|['’]\d\d\b|\b{MONTH}\b", re.I)
 # A part asking "why" wants a reason: a sentence, never a bare figure, date or name.
 _WHY_QUESTION = re.compile(r"^(?:\w+\W+){0,4}?(?:why|for what reasons?|what went wrong)\b", re.I)
 
@@ -384,7 +383,7 @@ _KOREAN_AMOUNT = re.compile(r"얼마|몇\s*(?:개|명|곳|건|팀|%|퍼센트|�
 
 
 _FIGURE_WORDS = re.compile(
-    r"\b(?:" + "|".join(_MONTH_NAMES) + r"|fy|q[1-4]|h[12]|thousand|million|billion|trillion|percent|per cent|"
+    rf"\b(?:{MONTH}|fy|q[1-4]|h[12]|thousand|million|billion|trillion|percent|per cent|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred)\b|[\d\W_]",
     re.I,
 )
