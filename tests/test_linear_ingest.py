@@ -175,3 +175,17 @@ def test_facts_of_a_document_grow_linearly_with_its_size():
 
     small, large = min(seconds(1000) for _ in range(2)), min(seconds(4000) for _ in range(2))
     assert large < 7 * small, (small, large)  # 4x the text: ~4x the time (a quadratic step: ~16x)
+
+
+def test_lists_of_abbreviations_are_read_in_time_linear_in_the_text():
+    from qa_service.text.aliases import _glossary_rows
+
+    def timed(n: int) -> float:
+        text = "ERDF\tEuropean Regional Development Fund\nA line of running text.\n" * n
+        t0 = time.perf_counter()
+        rows = list(_glossary_rows(text))
+        assert len(rows) == n
+        return time.perf_counter() - t0
+
+    small, large = min(timed(2_000) for _ in range(2)), min(timed(8_000) for _ in range(2))
+    assert large < 12 * small, (small, large)  # 4x the rows: ~4x the time (counting lines from the start: ~16x)

@@ -249,10 +249,12 @@ def _glossary_rows(text: str) -> Iterable[tuple[str, str]]:
     three or more where most do (an acronym of words in another language: "CPVA<tab>Central Project Management
     Agency (Centrinė projektų valdymo agentūra)")."""
     rows = []  # (line number, short, long form, fits)
+    line, counted = 0, 0  # lines are counted from the last row on, so a long text is read once
     for m in _GLOSSARY_ROW.finditer(text):
         short, long_form = m.group(1), m.group(2).strip(" ,.;")
         if is_acronym(short) and len(long_form.split()) >= 2:
-            rows.append((text.count("\n", 0, m.start()), short, long_form, fits_acronym(short, long_form)))
+            line, counted = line + text.count("\n", counted, m.start()), m.start()
+            rows.append((line, short, long_form, fits_acronym(short, long_form)))
     run: list = []
     for row in [*rows, None]:
         if row is not None and (not run or row[0] - run[-1][0] <= 2):
