@@ -60,12 +60,29 @@ def test_late_pool_leaves_a_span_that_truncation_cut_as_nan():
     assert np.isnan(out[1]).all()  # the caller embeds it on its own
 
 
-def test_the_pooled_spans_slice_each_sentence_out_of_its_chunk_text(fixture_settings):
+KOREAN = (
+    "포항 이차전지 특화단지 육성계획\n\n포항은 2023. 7. 20. 이차전지 국가첨단전략산업 특화단지로 지정되었다. "
+    "입주 기업들은 2027년까지 총 12조 1,000억 원의 민간투자를 계획하고 있다. 국비 412억 원이 2024년 정부 예산에 "
+    "반영되었다. 포항테크노파크가 사업단을 맡는다.\n"
+)
+
+
+@pytest.fixture(params=["fixture", "korean"])
+def corpus_dir(request, fixture_settings, tmp_path):
+    if request.param == "fixture":
+        return fixture_settings.corpus_dir
+    (tmp_path / "pohang.txt").write_text(KOREAN * 3, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_pooled_spans_slice_each_sentence_out_of_its_chunk_text(fixture_settings, corpus_dir):
+    """A Korean chunk's embedding text ends with its words in English and its names romanized: its sentences
+    keep their offsets after the title."""
     from qa_service.index.chunking import chunk_document
-    from qa_service.index.store import embedding_text
+    from qa_service.index.store import embedding_text, titled_text
     from qa_service.ingest import load_corpus
 
-    docs, _errors = load_corpus(fixture_settings.corpus_dir)
+    docs, _errors = load_corpus(corpus_dir)
     cache = EmbedCache(None, HashEmbedder(), late=True)
     n_spans = 0
     for doc in docs:
@@ -75,9 +92,11 @@ def test_the_pooled_spans_slice_each_sentence_out_of_its_chunk_text(fixture_sett
             if not spans:
                 continue
             chunk = next(c for c in chunks if embedding_text(c) == text)
-            shift = len(text) - len(chunk.text)  # the title embedding_text put before the chunk
-            assert text[shift:] == chunk.text
-            assert text[:title] == chunk.section  # put before it, or the heading the chunk opens with
+            shift = len(titled_text(chunk)) - len(chunk.text)  # the title embedding_text put before the chunk
+            assert text[shift : shift + len(chunk.text)] == chunk.text
+            if "포항" in chunk.text:
+                assert {"pohang", "investment", "budget"} <= set(text[shift + len(chunk.text) :].split())
+            assert text[:title] == (chunk.section or "")  # put before it, or the heading the chunk opens with
             for a, b in spans:
                 n_spans += 1
                 assert text[a:b] == doc.text[a - shift + chunk.start : b - shift + chunk.start]

@@ -48,6 +48,9 @@ def one(text: str, kind: str, surface: str) -> Fact:
         ),
         ("Each unit costs 40 euros.", "40 euros", 40.0, "EUR", None),
         ("The deal was worth $2.5m last year.", "$2.5m", 2.5e6, "USD", None),
+        ("(a) City of Tampere, own funds: EUR 2.4 m (total);", "EUR 2.4 m", 2.4e6, "EUR", None),
+        ("Capex: planned PLN 480 m, actual PLN 412 m.", "PLN 412 m", 412e6, "PLN", None),
+        ("Rent is EUR 14 m² in the park.", "EUR 14", 14.0, "EUR", None),
         # currencies beyond the five the bundled documents use: sign, ISO code or name, each read as its own
         ("The envelope was up to CAD 950 million.", "CAD 950 million", 950e6, "CAD", None),
         ("Ottawa put in C$ 236.8 million.", "C$ 236.8 million", 236.8e6, "CAD", None),

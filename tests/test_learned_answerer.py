@@ -667,6 +667,9 @@ def test_figure_labels_on_text_without_a_number_or_inside_a_phone_number_are_no_
         ("연간 평균 130만 달러", {"rate"}),
         ("the investment targeted in the plan", {"target"}),
         ("by the end of the First Comprehensive Plan", set()),  # a capitalised Plan names one
+        ("According to the corrected figures, how many people work there?", {"final"}),
+        ("the flash estimate of EUR 310 m", {"preliminary"}),
+        ("잠정 집계 1조 1,200억 원", {"preliminary"}),
     ],
 )  # fmt: skip
 def test_qualifier_marks_are_read_in_english_and_korean(text, marks):
@@ -686,6 +689,9 @@ def test_a_figures_qualifiers_agree_or_clash_with_the_asked_ones():
     assert agreement(asked, marks(total)) == (0.5, 0.0, 0.0)
     agree, extra, clash = agreement(asked, marks(per_year))
     assert agree == 0.0 and extra > 0 and clash > 0
+    # a figure first reported and the one that replaced it
+    assert agreement(marks("the revised total"), marks("an interim count of 2,400 jobs"))[2] > 0
+    assert agreement(marks("the revised total"), marks("the audited 1,400 jobs"))[0] > 0
 
 
 @pytest.mark.parametrize(

@@ -147,10 +147,22 @@ def lead_in(question: str) -> int:
     return m.end() if m else 0
 
 
+def asks_who(tokens) -> bool:
+    """A question whose subject is asked ("who headed the zone company ...", "who funded it"): it wants a person or
+    an organisation, not the noun after its verb. "Who is the master developer of ..." asks for that noun."""
+    if not tokens or tokens[0].lower_ not in ("who", "whom"):
+        return False
+    rest = [t for t in tokens[1:] if t.pos_ != "ADV"]
+    copula = bool(rest) and rest[0].lemma_ == "be"
+    return not (copula and len(rest) > 1 and rest[1].pos_ in ("DET", "NOUN", "ADJ", "PRON"))
+
+
 def _focus(doc, skip: int = 0) -> str | None:
     """The noun the question asks about: after "how many", "which", "what" (the last noun of that run). The first
     ``skip`` characters (a lead-in) are not read."""
     tokens = [t for t in doc if t.idx >= skip]
+    if asks_who(tokens):
+        return None
     for i, tok in enumerate(tokens):
         low = tok.lower_
         if low == "which" and i and tokens[i - 1].text == ",":

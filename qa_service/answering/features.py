@@ -21,6 +21,7 @@ from qa_service.answering.context import AnswerContext
 from qa_service.answering.qualifiers import agreement, marks, window
 from qa_service.answering.rules import _ORDINAL, missing_and_off, specific_weights
 from qa_service.index.lexical import analyze
+from qa_service.text.glossary import korean_in_latin
 from qa_service.text.numbers import YEAR, numbers_in
 
 SOURCES = (
@@ -137,10 +138,12 @@ class SentenceView:
 def sentence_view(text: str, start: int) -> SentenceView:
     toks = [(start + m.start(), start + m.end(), _stem(m.group(0))) for m in _TOKEN.finditer(text)]
     starts = [t[0] for t in toks]
+    stems = frozenset(s for _, _, s in toks if s)
+    latin = korean_in_latin(text)  # a Korean sentence's words in English and its names romanized too
     return SentenceView(
         start=start,
         tokens=toks,
-        stems=frozenset(s for _, _, s in toks if s),
+        stems=stems.union(analyze(latin)) if latin else stems,
         years=frozenset(YEAR.findall(text)),
         ordinals=frozenset(m.group(1).lower() for m in _ORDINAL.finditer(text)),
         text=text,
@@ -415,17 +418,22 @@ def _type_of_text(text: str) -> str | None:
     return found[-1] if found else None
 
 
+_WHO = re.compile(r"(?:[^?]{0,120}?,\s*)?(?:and\s+)?whom?\b", re.I)  # after a lead-in ("According to ..., who")
+
+
 def type_agreement(part: Part, cand: Candidate) -> float:
     """1 when the candidate is the sort of thing the part's focus noun names, -1 when it is another sort, else 0."""
     if cand.kind != "entity":
         return 0.0
     wanted = _TYPE_OF_WORD.get(part.focus or "")
+    if wanted is None and part.focus is None and _WHO.match(part.text):
+        wanted = "agent"  # "who headed ...", "who funded ...": a person or an organisation
     if wanted is None:
         return 0.0
     got = _type_of_text(cand.text) or _TYPE_OF_LABEL.get(cand.source.partition(":")[2])
     if got is None:
         return 0.0
-    return 1.0 if got == wanted else -1.0
+    return 1.0 if got == wanted or (wanted == "agent" and got in ("person", "org")) else -1.0
 
 
 def _anchor_positions(qc: QuestionContext, view: SentenceView, what: str) -> list[int]:

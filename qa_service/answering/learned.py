@@ -46,6 +46,7 @@ from qa_service.index.lexical import analyze
 from qa_service.index.spans import UnitSpans
 from qa_service.retrieval.retriever import Filters, ScoredUnit, SearchResult
 from qa_service.schemas import AskResponse
+from qa_service.text.glossary import searchable
 from qa_service.text.numbers import YEAR_DIGITS, numbers_in
 
 NOT_FOUND = "The corpus does not seem to hold the answer to this question; the nearest passages are shown."
@@ -157,7 +158,7 @@ def featurize(
                 idx = ctx.index.units
                 views[u] = sentence_view(unit_text(ctx, u), int(idx.start[u]))
             if c.unit.chunk not in passage_stems:
-                passage_stems[c.unit.chunk] = frozenset(analyze(ctx.index.chunks[c.unit.chunk].text))
+                passage_stems[c.unit.chunk] = frozenset(analyze(searchable(ctx.index.chunks[c.unit.chunk].text)))
             rows.append(features(qc, part, c, views[u], passage_stems[c.unit.chunk], same_kind[(u, c.kind)],
                                  sims.get(c.head, 0.0) if c.head else 0.0, repeats[norms[id(c)]],
                                  surroundings_stems(ctx, c.unit.chunk, other_forms=False), nests[n]))  # fmt: skip

@@ -1,5 +1,5 @@
 """What sort of figure a question asks for, and what sort a figure is: a total, a rate or average, a cap, a target
-or an outcome.
+or an outcome, a first (preliminary) or a final (revised, audited) figure.
 
 "How much did VINNOVA spend on all initiatives in 2003–2015" wants a total, not "SEK 7.2 million per year";
 "how much was actually invested" wants the outcome, not the target beside it; "on average, how much did each
@@ -24,8 +24,13 @@ _MARKS = {
               r"\bforecast\b|\bpledged?\b|\bauthori[sz]\w*|\bbudgeted\b|\benvisaged\b|목표|계획|예정",
     "actual": r"\bactual(?:ly)?\b|\bachieved\b|\breached\b|\brealis\w+|\brealiz\w+|\bspent\b|\bdisbursed\b|"
               r"\bexecuted\b|\bin fact\b|\bin practice\b|실제|실적|달성|집행",
+    # a figure as first reported and as finally settled ("the flash estimate of EUR 310 m", "the audited EUR 287 m")
+    "final": r"\bfinal(?:ly)?\b|\brevised\b|\bcorrected\b|\breconciled\b|\baudited\b|\bupdated\b|확정|최종",
+    "preliminary": r"\bpreliminary\b|\binterim\b|\bflash\b|\bprovisional\b|\binitial(?:ly)?\b|\boriginal(?:ly)?\b|"
+                   r"\bearlier\b|잠정|당초",
 }  # fmt: skip
-_OPPOSITE = {"total": "rate", "rate": "total", "target": "actual", "actual": "target", "cap": "actual"}
+_OPPOSITE = {"total": "rate", "rate": "total", "target": "actual", "actual": "target", "cap": "actual",
+             "final": "preliminary", "preliminary": "final"}  # fmt: skip
 _FOUND = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _MARKS.items()), re.I)
 BEFORE, AFTER = 40, 30  # characters either side of a figure that can qualify it ("up to ...", "... per year")
 

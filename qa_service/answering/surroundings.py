@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from qa_service.answering.context import AnswerContext
 from qa_service.index.lexical import analyze
+from qa_service.text.glossary import searchable
 
 
 def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
@@ -22,11 +23,14 @@ def passage_surroundings(ctx: AnswerContext, chunk_index: int) -> str:
 
 def surroundings_stems(ctx: AnswerContext, chunk_index: int, other_forms: bool = True) -> frozenset[str]:
     """The index terms of a passage's surroundings, with (``other_forms``) the other forms of the names in them
-    ("DRIA" brings "Daejeon ..."), derived once per passage of the loaded index (an index is read-only once
-    loaded)."""
+    ("DRIA" brings "Daejeon ...") and, for Korean text, the English of its words and its names romanized
+    (``glossary.searchable``: an English question's words are then not "missing" from a Korean passage). Derived
+    once per passage of the loaded index (an index is read-only once loaded)."""
     memo = ctx.index.derived.setdefault(("surroundings_stems", other_forms), {})
     found = memo.get(chunk_index)
     if found is None:
         text = passage_surroundings(ctx, chunk_index)
-        found = memo[chunk_index] = frozenset(analyze(ctx.index.aliases.expand(text) if other_forms else text))
+        found = memo[chunk_index] = frozenset(
+            analyze(searchable(ctx.index.aliases.expand(text) if other_forms else text))
+        )
     return found

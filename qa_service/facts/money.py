@@ -72,7 +72,7 @@ _PER = re.compile(
     r"|for\s+each\s+(?:\w+\s+)?(?P<e>year|month)|/\s*(?P<f>yr|year|month))\b",
     re.IGNORECASE,
 )
-_LOWER_SCALE = re.compile(r"(?:bn|mn|[kmb])(?![A-Za-z0-9])")
+_LOWER_SCALE = re.compile(r" ?(?:bn|mn|[kmb])(?![A-Za-z0-9²³])")  # "$2.5m", "EUR 2.4 m" (not "EUR 5 m²")
 _RANGE_LINK = re.compile(r"\s*(?:to|-|–|~)\s*$|\s+and\s+$")
 _INHERIT_WINDOW = 300
 
@@ -98,9 +98,9 @@ def _amount(text: str, n: NumberSpan) -> Found | None:
     before = _currency_before(text, n)
     if before:
         start, unit = before
-        # After a currency sign a lower-case letter is a scale too ("$2.5m", "€40bn").
+        # After a currency sign a lower-case letter is a scale too ("$2.5m", "€40bn", "EUR 2.4 m" in a memo).
         letter = _LOWER_SCALE.match(text, n.end) if n.scale == 1.0 else None
-        value, end = (n.value * SCALE_WORDS[letter.group()], letter.end()) if letter else (n.value, n.end)
+        value, end = (n.value * SCALE_WORDS[letter.group().lstrip()], letter.end()) if letter else (n.value, n.end)
         return Found("money", start, end, value=value, unit=unit, per=_per(text, end))
     m = _SUFFIX.match(text, n.end)
     if m:

@@ -85,6 +85,13 @@ def _chunk_text(chunk: Chunk) -> str:
     return embedding_text(chunk)
 
 
+def _title_shift(chunk: Chunk) -> int:
+    """Where the chunk starts in its embedding text (after its section title)."""
+    from qa_service.index.store import titled_text
+
+    return len(titled_text(chunk)) - len(chunk.text)
+
+
 def _read(
     corpus_dir: Path, chunk_words: int, chunk_overlap: int
 ) -> Iterator[tuple[Document, list[Chunk]] | IngestError]:
@@ -280,7 +287,7 @@ def plan_document(doc: Document, chunks: list[Chunk], cache: EmbedCache, late: b
         single = hi - lo == 1 and (int(units.start[lo]), int(units.end[lo])) == (chunk.start, chunk.end)
         if late and not pooled and not single and hi > lo and chunk.kind != "table":
             text = _chunk_text(chunk)
-            shift = len(text) - len(chunk.text)  # the section title embedding_text put before the chunk
+            shift = _title_shift(chunk)  # the section title embedding_text put before the chunk
             mine = [(shift + int(units.start[u]) - chunk.start, shift + int(units.end[u]) - chunk.start)
                     for u in range(lo, hi)]  # fmt: skip
             r = add(text)

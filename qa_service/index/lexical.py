@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,6 +93,10 @@ class LexicalIndex:
 
     def known(self, term: str) -> bool:
         return term in self._vocab
+
+    def vocabulary(self) -> Iterable[str]:
+        """Every indexed term."""
+        return self._vocab.keys()
 
     def closest(self, term: str) -> str | None:
         """The indexed term spelled most like ``term`` (romanisations vary: Daedeok, Daeduck), if close enough."""

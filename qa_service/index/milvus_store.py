@@ -347,6 +347,10 @@ class TermStats:
     def known(self, term: str) -> bool:
         return term in self._df
 
+    def vocabulary(self) -> Iterable[str]:
+        """Every indexed term."""
+        return self._df.keys()
+
     def idf(self, term: str) -> float:
         df = self._df.get(term)
         if df is None:

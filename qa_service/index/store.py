@@ -33,6 +33,7 @@ from qa_service.index.spans import UnitSpans
 from qa_service.index.vector_index import build_vector_index, load_vector_index, save_vector_index
 from qa_service.ingest import corpus_hash
 from qa_service.records import Chunk, Document, DocumentMeta, Fact, Page, Region, Section, Table
+from qa_service.text.glossary import korean_in_latin, with_english
 
 log = logging.getLogger(__name__)
 
@@ -119,16 +120,29 @@ def _doc_from_dict(data: dict, tables: list[Table]) -> Document:
     )
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What the dense model sees of a chunk: its section title gives it context."""
+def titled_text(chunk: Chunk) -> str:
+    """A chunk after its section title (unless it opens with it)."""
     if chunk.section and not chunk.text.startswith(chunk.section):
         return f"{chunk.section}\n{chunk.text}"
     return chunk.text
 
 
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense model sees of a chunk: its section title gives it context; a Korean chunk is followed by
+    the English of its words and its names romanized (``glossary.korean_in_latin``), as the model reads English
+    only. The chunk's sentences keep their offsets after the title."""
+    text = titled_text(chunk)
+    latin = korean_in_latin(chunk.text)
+    return f"{text}\n{latin}" if latin else text
+
+
 def lexical_text(chunk: Chunk, aliases: Any) -> str:
-    """What BM25 indexes of a chunk: section title, text, and the other names of what it mentions."""
-    return aliases.expand(embedding_text(chunk)) if aliases is not None else embedding_text(chunk)
+    """What BM25 indexes of a chunk: section title, text, the other names of what it mentions, and for Korean
+    text the English of its words (``glossary.with_english``). Its names' Latin spellings stay out (a Korean
+    word's romanized openings would double its length for BM25): the retriever spells an English question's names
+    in Hangul instead (``Retriever.korean_spellings``)."""
+    text = aliases.expand(titled_text(chunk)) if aliases is not None else titled_text(chunk)
+    return with_english(text)
 
 
 def build_index(

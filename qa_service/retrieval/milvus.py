@@ -122,7 +122,7 @@ class MilvusRetriever(Retriever):
         terms = self.query_terms(query)
         qvec = self.query_vector(query)
         t1 = time.perf_counter()
-        fused = self.hybrid(qvec, terms, self.allowed(filters), max(self.candidates, k))
+        fused = self.hybrid(qvec, terms + self.korean_spellings(query), self.allowed(filters), max(self.candidates, k))
         t2 = time.perf_counter()
         order = [c for c, _ in fused]
         scored = self.score_units(order[:k], qvec, terms)

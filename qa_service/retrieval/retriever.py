@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,10 @@ from qa_service.index.store import Index
 from qa_service.records import Evidence, Hit
 from qa_service.retrieval.fusion import rrf
 from qa_service.schemas import SEARCH_MODES
-from qa_service.text.glossary import english_for, with_english
+from qa_service.text.glossary import HANGUL, english_for, searchable, with_english
+from qa_service.text.romanize import MAX_PREFIX, romanize
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:-[a-z]+)?\b")  # a name's Latin spelling: "Gunsan", "Ji-yeon"
 
 MODES = SEARCH_MODES  # bm25, dense, hybrid, full
 
@@ -77,6 +81,7 @@ class Retriever:
         self._unit_terms: dict[int, frozenset[str]] = {}
         self._doc_year = {d.doc_id: d.meta.year for d in index.documents.values()}
         self._chunk_doc = np.array([c.doc_id for c in index.chunks], dtype=object)
+        self._romanized: dict[str, list[str]] | None = None  # Latin spelling -> Hangul index terms, when first asked
 
     # -- pieces ---------------------------------------------------------------------------------------
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
@@ -104,6 +109,21 @@ class Retriever:
     def query_terms(self, query: str) -> list[str]:
         """The query's terms, with the other forms of the names in it and the English of its Korean words."""
         return self.normalise_terms(analyze(self.index.aliases.expand(with_english(query))))
+
+    def korean_spellings(self, query: str) -> list[str]:
+        """The Hangul index terms that the capitalised words of an English question spell in Latin letters
+        ("Gunsan" -> 군산, "Pohang" -> 포항, by the Revised Romanization): a Korean document is reached by the
+        names it writes in Hangul. Empty for a corpus without Korean text."""
+        if self._romanized is None:
+            table: dict[str, list[str]] = {}
+            for term in self.index.lexical.vocabulary():
+                if 2 <= len(term) <= MAX_PREFIX and HANGUL.match(term):
+                    table.setdefault(romanize(term), []).append(term)
+            self._romanized = table
+        if not self._romanized:
+            return []
+        words = {w.lower().replace("-", "") for w in _CAPITALISED.findall(query)}
+        return [term for w in sorted(words) for term in self._romanized.get(w, ())]
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's vector (with the other forms of its names). A Korean question's is the mean of its own and
@@ -152,7 +172,7 @@ class Retriever:
                     text = f"{table.caption} {' '.join(table.header)} {text}"
             elif chunk.kind != "table":
                 text = with_context(doc.section_at(int(units.start[unit])), text)
-            terms = frozenset(analyze(self.index.aliases.expand(text)))
+            terms = frozenset(analyze(searchable(self.index.aliases.expand(text))))
             self._unit_terms[unit] = terms
         return terms
 
@@ -214,7 +234,7 @@ class Retriever:
             dense = self.dense(qvec, mask, n)
             lap("dense")
         if mode != "dense":
-            lexical = self.lexical(terms, mask, n)
+            lexical = self.lexical(terms + self.korean_spellings(query), mask, n)
             lap("lexical")
         dense_rank = {ci: r for r, (ci, _s) in enumerate(dense, start=1)}
         lex_rank = {ci: r for r, (ci, _s) in enumerate(lexical, start=1)}

@@ -1,10 +1,11 @@
-"""English for the Korean words of a question about industrial and regional policy.
+"""English for the Korean words of a question or a document about industrial and regional policy.
 
 The embedding model is English-only, and a Korean question shares no word with an English document: "2020년
 혁신도시 시즌2 주요 사업 예산은 얼마인가?" reaches an English text only through "2020". The words below are the
 common vocabulary of budgets, firms, jobs, places, plans and agencies (not the names of any one document's
 programmes): a Korean question gets their English added to its query and to its analysed terms, as an acronym
-gets its long form. Korean text in the corpus is still matched by its own words.
+gets its long form. Korean text in the corpus is matched by its own words and, for an English question, by
+their English too (``searchable``: the lexical index, the dense model's text and the answerer's features).
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ _GLOSSARY = """
 자동차 automotive | 재생에너지 renewable energy | 에너지 energy | 관광객 tourists visitors | 방문객 visitors |
 비자 visa | 부동산 real estate property | 위기 crisis | 고용위기지역 employment crisis area | 산업위기 industrial crisis |
 대응 response | 기간 period | 경쟁 competition | 기금 fund | 재단 foundation | 위원회 committee |
+민간 private | 민자 private capital | 공공 public | 소재 materials | 부품 parts components | 장비 equipment |
+전력 power electricity | 용수 water | 인프라 infrastructure | 부지 site land | 공장 factory plant |
+가동 operation operating | 승인 approval approved | 시행자 developer implementing body | 기관 agency institution |
+센터 centre center | 실증 demonstration | 생산능력 production capacity | 확정 confirmed finalised |
+발표 announced | 투입 invested put into | 배터리 battery batteries | 이차전지 secondary battery batteries |
+수소 hydrogen | 전기차 electric vehicles | 디스플레이 display | 항공 aviation aerospace | 우주 space |
+로봇 robots robotics | 제약 pharmaceutical | 석유화학 petrochemical | 철강 steel | 기계 machinery |
+섬유 textiles | 물류 logistics | 관광 tourism | 농업 agriculture | 식품 food |
 """
 KO_EN: dict[str, str] = {
     k: v
@@ -78,3 +87,21 @@ def with_english(text: str) -> str:
     """``text`` followed by the English of its Korean words."""
     english = english_for(text)
     return f"{text} {english}" if english else text
+
+
+def korean_in_latin(text: str) -> str:
+    """The English of the Korean words of ``text`` (this glossary) and the romanized spellings of its names
+    (``text.romanize``); empty for text without Hangul."""
+    if not HANGUL.search(text):
+        return ""
+    from qa_service.text.romanize import romanized_names
+
+    return f"{english_for(text)} {romanized_names(text)}"
+
+
+def searchable(text: str) -> str:
+    """``text`` as the lexical index reads it: a Korean text followed by ``korean_in_latin``, so that an English
+    question reaches a Korean document ("Pohang ... private investment" -> "포항 ... 민간투자"). Text without
+    Hangul is unchanged."""
+    extra = korean_in_latin(text)
+    return f"{text} {extra}" if extra else text
