@@ -61,3 +61,10 @@ def test_an_english_question_retrieves_the_korean_document_it_is_about(tmp_path)
     # the question's names in Hangul, as the index holds them (a word and its two-syllable openings)
     assert svc.retriever.korean_spellings(question) == ["포항"]
     assert svc.retriever.korean_spellings("how much private investment?") == []
+    # The English-only dense model never places the Korean chunk near the question: in full mode its BM25 rank
+    # votes again in the dense list's stead, and the Korean document leads.
+    lexical = [c for c, _ in svc.retriever.lexical(svc.retriever.query_terms(question), None, 10)]
+    korean = [c for c in lexical if svc.index.chunks[c].doc_id == "pohang"]
+    assert korean and svc.retriever.other_script(question, lexical) == korean
+    assert svc.retriever.other_script("포항의 민간투자는 얼마인가?", lexical) == []  # a Korean question: none
+    assert svc.search(question, k=2, mode="full").hits[0].doc_id == "pohang"

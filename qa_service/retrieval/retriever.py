@@ -34,6 +34,12 @@ from qa_service.text.romanize import MAX_PREFIX, romanize
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:-[a-z]+)?\b")  # a name's Latin spelling: "Gunsan", "Ji-yeon"
 
 MODES = SEARCH_MODES  # bm25, dense, hybrid, full
+_WORD = re.compile(r"\w+")
+
+
+def _mostly_hangul(text: str) -> bool:
+    words = _WORD.findall(text)
+    return bool(words) and sum(1 for w in words if HANGUL.match(w)) > len(words) / 2
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Retriever:
         self._doc_year = {d.doc_id: d.meta.year for d in index.documents.values()}
         self._chunk_doc = np.array([c.doc_id for c in index.chunks], dtype=object)
         self._romanized: dict[str, list[str]] | None = None  # Latin spelling -> Hangul index terms, when first asked
+        self._korean: np.ndarray | None = None  # per chunk: written in Korean (``other_script``), when first asked
 
     # -- pieces ---------------------------------------------------------------------------------------
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
@@ -124,6 +131,15 @@ class Retriever:
             return []
         words = {w.lower().replace("-", "") for w in _CAPITALISED.findall(query)}
         return [term for w in sorted(words) for term in self._romanized.get(w, ())]
+
+    def other_script(self, query: str, ranked: Sequence[int]) -> list[int]:
+        """The chunks of ``ranked`` written in Korean (most of their words in Hangul), in order, when ``query`` is
+        not: the ones the English-only dense model cannot place near it."""
+        if HANGUL.search(query):
+            return []
+        if self._korean is None:
+            self._korean = np.array([_mostly_hangul(c.text) for c in self.index.chunks], dtype=bool)
+        return [c for c in ranked if self._korean[c]]
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's vector (with the other forms of its names). A Korean question's is the mean of its own and
@@ -240,7 +256,10 @@ class Retriever:
         lex_rank = {ci: r for r, (ci, _s) in enumerate(lexical, start=1)}
         dense_score = dict(dense)
         lex_score = dict(lexical)
-        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]], k=self.rrf_k)
+        # The English-only model never ranks a Korean chunk near an English question, which RRF would count
+        # against it: in full mode such a chunk's BM25 rank votes a second time, in the dense list's stead.
+        crossed = self.other_script(query, [c for c, _ in lexical]) if mode == "full" else []
+        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical], *([crossed] if crossed else [])], k=self.rrf_k)
         lap("fusion")
         order = list(fused)
         best: dict[int, ScoredUnit] = {}
@@ -252,7 +271,8 @@ class Retriever:
             scored = self.score_units(pool, qvec, terms)
             best = self.best_units(scored)
             by_evidence = sorted(pool, key=lambda c: -best[c].score if c in best else 0.0)
-            rerank = rrf([[c for c, _ in dense], [c for c, _ in lexical], by_evidence], k=self.rrf_k)
+            lists = [[c for c, _ in dense], [c for c, _ in lexical], by_evidence, *([crossed] if crossed else [])]
+            rerank = rrf(lists, k=self.rrf_k)
             order = list(rerank) + [c for c in order if c not in rerank]
             fused = {c: rerank.get(c, 0.0) for c in order}
         else:
