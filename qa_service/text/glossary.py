@@ -5,7 +5,8 @@ The embedding model is English-only, and a Korean question shares no word with a
 common vocabulary of budgets, firms, jobs, places, plans and agencies (not the names of any one document's
 programmes): a Korean question gets their English added to its query and to its analysed terms, as an acronym
 gets its long form. Korean text in the corpus is matched by its own words and, for an English question, by
-their English too (``searchable``: the lexical index, the dense model's text and the answerer's features).
+their English too: in the BM25 index (``with_english``), and with its names romanized as well in the dense model's
+text, the retriever's sentence terms and the answerer's stems (``korean_in_latin``, ``searchable``).
 """
 
 from __future__ import annotations
@@ -100,8 +101,8 @@ def korean_in_latin(text: str) -> str:
 
 
 def searchable(text: str) -> str:
-    """``text`` as the lexical index reads it: a Korean text followed by ``korean_in_latin``, so that an English
-    question reaches a Korean document ("Pohang ... private investment" -> "포항 ... 민간투자"). Text without
-    Hangul is unchanged."""
+    """``text`` as the retriever's sentence terms and the answerer's stems read it: a Korean text followed by
+    ``korean_in_latin``, so that an English question's words are found in it ("Pohang ... private investment" ->
+    "포항 ... 민간투자"). Text without Hangul is unchanged."""
     extra = korean_in_latin(text)
     return f"{text} {extra}" if extra else text

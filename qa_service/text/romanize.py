@@ -1,8 +1,10 @@
 """Korean words in Latin letters, by the Revised Romanization of Korean (Ministry of Culture and Tourism, 2000).
 
 English texts spell Korean names the official way: 포항 Pohang, 대덕 Daedeok, 경기 Gyeonggi, 신라 Silla, 종로 Jongno.
-Written into a Korean document's index terms, the romanized names let an English question ("When was Pohang
-designated ...?") reach a Korean text it shares no other word with. The rules are the standard's tables: one
+The romanized names let an English question ("When was Pohang designated ...?") reach a Korean text it shares no
+other word with: the retriever spells the question's names back into the Hangul terms of the index, and the dense
+model's text, the sentence terms and the answerer's stems of a Korean text carry its names romanized
+(``glossary.korean_in_latin``). The rules are the standard's tables: one
 spelling per initial, vowel and final consonant, a final carried over to a following vowel (한국어 hangugeo),
 and the sound changes the standard writes (nasals before ㄴ/ㅁ/ㄹ, ㄹ after ㄴ/ㄹ as "ll"). Tensing is not written,
 as the standard says (학교 hakgyo).
@@ -51,8 +53,6 @@ def romanize(word: str) -> str:
         onset = None
         coda = _CODA[final]
         if i + 1 == len(parts) or not final:
-            if not final and i + 1 < len(parts) and parts[i + 1][0] == _R:
-                onset = "r"
             out.append(coda)
             continue
         nxt = parts[i + 1][0]
